@@ -19,7 +19,7 @@ std::string blas_description() {
   // because which libblas.so.3 is loaded is chosen by Debian's alternatives, not at build time.
   using ConfigFn = char* (*)();
   auto fn = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"));
-  if (fn != nullptr) return std::string("OpenBLAS ") + fn();
+  if (fn != nullptr) return fn();  // e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH … Zen MAX_THREADS=64"
   return "reference BLAS (slow: install libopenblas0-pthread)";
 }
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what shamisa needs from Debian 12's archive (idempotent: only missing packages are
+# installed) and builds it in ./build (Release). Run as root or as a user with sudo.
+#   SHAMISA_BUILD_TYPE=Debug scripts/setup.sh     another build type
+#   SHAMISA_SANITIZE=ON scripts/setup.sh           ASan/UBSan build (in ./build-sanitize)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake pkg-config
+  libtorch-dev libopenblas0-pthread
+  libopencv-dev libopencv-contrib-dev opencv-data
+  libopenjp2-7-dev libjpeg-dev
+  nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $sudo apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}" >&2
+fi
+
+# LibTorch's matrix products go through libblas.so.3; the reference BLAS is ten times slower.
+if ! readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 | grep -q openblas; then
+  echo "setup: warning: libblas.so.3 is not OpenBLAS (update-alternatives --config libblas.so.3-x86_64-linux-gnu)" >&2
+fi
+
+build_type="${SHAMISA_BUILD_TYPE:-Release}"
+sanitize="${SHAMISA_SANITIZE:-OFF}"
+build_dir="build"
+[ "$sanitize" = "ON" ] && build_dir="build-sanitize"
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" -DSHAMISA_SANITIZE="$sanitize" >&2
+cmake --build "$build_dir" -j"$(nproc)" >&2

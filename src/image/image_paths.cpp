@@ -1,0 +1,44 @@
+#include "shamisa/image_paths.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+namespace shamisa {
+
+namespace fs = std::filesystem;
+
+bool has_image_extension(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* known : {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".jp2", ".j2k"})
+    if (ext == known) return true;
+  return false;
+}
+
+std::vector<std::string> expand_image_paths(const std::vector<std::string>& paths, bool recursive) {
+  std::vector<std::string> out;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) {
+      out.push_back(path);
+      continue;
+    }
+    std::vector<std::string> found;
+    auto collect = [&](const fs::directory_entry& entry) {
+      if (entry.is_regular_file(ec) && has_image_extension(entry.path().string()))
+        found.push_back(entry.path().string());
+    };
+    if (recursive) {
+      for (const auto& entry : fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec))
+        collect(entry);
+    } else {
+      for (const auto& entry : fs::directory_iterator(path, ec)) collect(entry);
+    }
+    std::sort(found.begin(), found.end());
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+}  // namespace shamisa
