@@ -4,6 +4,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "image/container.h"
+#include "image/jpeg_decode.h"
 #include "shamisa/error.h"
 #include "shamisa/image_io.h"
 
@@ -77,17 +78,21 @@ cv::Mat composite_on_white(const cv::Mat& colour, const cv::Mat& alpha) {
   return out;
 }
 
-// OpenCV's channel layout (gray, gray+alpha, BGR, BGRA) -> RGB with alpha handled.
-cv::Mat to_rgb_layout(const cv::Mat& decoded, AlphaMode alpha_mode) {
+enum class ChannelOrder { kBgr, kRgb };
+
+// Gray, gray+alpha, colour or colour+alpha (in `order`) -> RGB with alpha handled.
+cv::Mat to_rgb_layout(const cv::Mat& decoded, ChannelOrder order, AlphaMode alpha_mode) {
+  if (decoded.channels() == 3 && order == ChannelOrder::kRgb) return decoded;
   std::vector<cv::Mat> planes;
   cv::split(decoded, planes);
   cv::Mat colour, alpha;
-  switch (planes.size()) {
-    case 1: cv::merge(std::vector<cv::Mat>{planes[0], planes[0], planes[0]}, colour); break;
-    case 2: cv::merge(std::vector<cv::Mat>{planes[0], planes[0], planes[0]}, colour); alpha = planes[1]; break;
-    case 3: cv::merge(std::vector<cv::Mat>{planes[2], planes[1], planes[0]}, colour); break;
-    default: cv::merge(std::vector<cv::Mat>{planes[2], planes[1], planes[0]}, colour); alpha = planes[3];
+  if (planes.size() <= 2) {
+    cv::merge(std::vector<cv::Mat>{planes[0], planes[0], planes[0]}, colour);
+  } else {
+    const int r = order == ChannelOrder::kBgr ? 2 : 0;
+    cv::merge(std::vector<cv::Mat>{planes[r], planes[1], planes[2 - r]}, colour);
   }
+  if (planes.size() == 2 || planes.size() == 4) alpha = planes.back();
   if (!alpha.empty() && alpha_mode == AlphaMode::kCompositeOnWhite) colour = composite_on_white(colour, alpha);
   return colour;
 }
@@ -106,18 +111,27 @@ DecodedImage decode_image_bytes(const std::vector<std::uint8_t>& bytes, const st
   if (!facts.problem.empty()) throw_input_error(name, "truncated or corrupt " + format + " file: " + facts.problem);
   if (facts.width >= 0 || facts.height >= 0) check_pixel_limit(name, facts.width, facts.height, options.max_pixels);
 
-  cv::Mat decoded;
-  try {
-    decoded = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
-  } catch (const cv::Exception& e) {
-    throw_input_error(name, "corrupt " + format + " file: the decoder failed (" + e.err + ")");
-  }
-  if (decoded.empty()) throw_input_error(name, "corrupt " + format + " file: the decoder could not read it");
-  check_pixel_limit(name, decoded.cols, decoded.rows, options.max_pixels);
-
   DecodedImage result;
   result.info.format = format;
-  result.info.channels = decoded.channels();
+  cv::Mat decoded;
+  ChannelOrder colour_order = ChannelOrder::kBgr;  // OpenCV's codecs give BGR(A)
+  if (facts.format == ImageFormat::kJpeg) {
+    // Our own libjpeg call, so that corrupt data is an error; it also yields RGB directly.
+    detail::JpegPixels jpeg = detail::decode_jpeg_strict(bytes, name);
+    result.info.channels = jpeg.stored_channels;
+    decoded = jpeg.image;
+    colour_order = ChannelOrder::kRgb;
+  } else {
+    try {
+      decoded = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
+    } catch (const cv::Exception& e) {
+      throw_input_error(name, "corrupt " + format + " file: the decoder failed (" + e.err + ")");
+    }
+    if (decoded.empty()) throw_input_error(name, "corrupt " + format + " file: the decoder could not read it");
+    result.info.channels = decoded.channels();
+  }
+  check_pixel_limit(name, decoded.cols, decoded.rows, options.max_pixels);
+
   switch (decoded.depth()) {
     case CV_8U: result.info.bit_depth = 8; break;
     case CV_16U: result.info.bit_depth = 16; break;
@@ -130,7 +144,7 @@ DecodedImage decode_image_bytes(const std::vector<std::uint8_t>& bytes, const st
     cv::patchNaNs(decoded, 0.0);
     cv::min(cv::max(decoded, 0.0), 1.0, decoded);
   }
-  cv::Mat rgb = to_rgb_layout(decoded, options.alpha);
+  cv::Mat rgb = to_rgb_layout(decoded, colour_order, options.alpha);
   result.info.exif_orientation = facts.exif_orientation;
   if (options.apply_exif_orientation) rgb = apply_orientation(rgb, facts.exif_orientation);
   result.info.width = rgb.cols;

@@ -262,3 +262,30 @@ TEST(Encode, UnknownExtensionIsAnInputError) {
 
 }  // namespace
 }  // namespace shamisa
+
+namespace shamisa {
+namespace {
+
+// A JPEG whose entropy-coded data is damaged but whose markers are intact: libjpeg would warn
+// "Corrupt JPEG data" on stderr and return a partly grey picture; we refuse it.
+TEST(DecodeJpeg, CorruptDataIsAnErrorNotAWarning) {
+  cv::Mat bgr(64, 64, CV_8UC3);
+  cv::randu(bgr, 0, 256);
+  auto bytes = test::encode_with_opencv(".jpg", bgr, {cv::IMWRITE_JPEG_QUALITY, 90});
+  // Replace the second half of the scan with the end-of-image marker.
+  bytes.resize(bytes.size() / 2);
+  bytes.push_back(0xFF);
+  bytes.push_back(0xD9);
+  test::expect_error([&] { decode_image_bytes(bytes, "damaged.jpg"); }, ErrorKind::kInput,
+                     "damaged.jpg: corrupt jpeg file: Corrupt JPEG data");
+}
+
+TEST(DecodeJpeg, GrayJpegIsReplicated) {
+  cv::Mat gray(16, 16, CV_8UC1, cv::Scalar(77));
+  const DecodedImage image = decode_image_bytes(test::encode_with_opencv(".jpg", gray), "g.jpg");
+  EXPECT_EQ(image.info.channels, 1);
+  EXPECT_EQ(image.rgb.at<cv::Vec3b>(5, 5), cv::Vec3b(77, 77, 77));
+}
+
+}  // namespace
+}  // namespace shamisa
