@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config python3
   libtorch-dev libopenblas0-pthread
   libopencv-dev libopencv-contrib-dev opencv-data
   libopenjp2-7-dev libjpeg-dev
