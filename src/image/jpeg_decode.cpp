@@ -5,26 +5,15 @@
 
 #include <jpeglib.h>
 
+#include "image/jpeg_errors.h"
 #include "shamisa/error.h"
 
 namespace shamisa::detail {
 namespace {
 
-struct ErrorManager {
-  jpeg_error_mgr base;  // first member, so libjpeg's pointer can be cast back
-  std::jmp_buf jump;
-  char message[JMSG_LENGTH_MAX];
-};
-
-void on_error(j_common_ptr info) {
-  auto* err = reinterpret_cast<ErrorManager*>(info->err);
-  (*info->err->format_message)(info, err->message);
-  std::longjmp(err->jump, 1);
-}
-
 // libjpeg reports recoverable corruption as warnings (level -1) and keeps going; we stop.
 void on_message(j_common_ptr info, int level) {
-  if (level < 0) on_error(info);
+  if (level < 0) jpeg_error_longjmp(info);
 }
 
 // Adobe's CMYK JPEGs store inverted values (255 = no ink); others store plain ink amounts.
@@ -42,9 +31,9 @@ void cmyk_to_rgb(const std::uint8_t* in, std::uint8_t* out, int width, bool inve
 
 JpegPixels decode_jpeg_strict(const std::vector<std::uint8_t>& bytes, const std::string& name) {
   jpeg_decompress_struct info{};
-  ErrorManager err{};
+  JpegErrorManager err{};
   info.err = jpeg_std_error(&err.base);
-  err.base.error_exit = on_error;
+  err.base.error_exit = jpeg_error_longjmp;
   err.base.emit_message = on_message;
   // Everything that must survive a longjmp is declared before setjmp and holds no resources
   // beyond what jpeg_destroy_decompress and the Mats' own destructors release.
