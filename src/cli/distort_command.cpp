@@ -146,7 +146,9 @@ void register_distort_commands(Registration r) {
   sheet_cmd->add_option("--tile", sheet->tile, "Tile size in pixels")->capture_default_str();
   sheet_cmd->callback([sheet, &action] {
     action = [sheet] {
-      write_image(sheet->output, render_contact_sheet(read_image_rgbf(sheet->input), sheet->seed, sheet->tile));
+      EncodeOptions encode;
+      encode.png_compression = 9;  // a sheet is written once and looked at often
+      write_image(sheet->output, render_contact_sheet(read_image_rgbf(sheet->input), sheet->seed, sheet->tile), encode);
       return kExitSuccess;
     };
   });

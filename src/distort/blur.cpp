@@ -19,7 +19,7 @@ cv::Mat gaussian_blur(const cv::Mat& rgb, double sigma, Rng& /*rng*/) {
   require_rgb_image(rgb, "gaussian_blur");
   require_positive(sigma, "gaussian_blur", "sigma");
   const int fs = 2 * static_cast<int>(std::ceil(2.0 * sigma)) + 1;
-  return filter2d_replicate(rgb, fspecial_gaussian(fs, sigma));
+  return gaussian_filter_replicate(rgb, fs, sigma);
 }
 
 // r <- int(r) (Python truncation); fspecial('disk', r), (2r + 1) x (2r + 1).

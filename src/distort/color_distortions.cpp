@@ -72,7 +72,7 @@ cv::Mat color_shift_edge_weight(const cv::Mat& rgb) {
   // 4. Gaussian blur, sigma 4, 17 x 17 (fs = 2 ceil(2 sigma) + 1), correlation, replicate border.
   constexpr double kSigma = 4.0;
   const int size = 2 * static_cast<int>(std::ceil(2.0 * kSigma)) + 1;
-  cv::Mat blurred = filter2d_replicate(magnitude, fspecial_gaussian(size, kSigma));
+  cv::Mat blurred = gaussian_filter_replicate(magnitude, size, kSigma);
 
   // 5. Percentile clipping, then min-max normalisation (fix of quirk Q2, section 12).
   //
@@ -127,13 +127,11 @@ cv::Mat color_diffusion(const cv::Mat& rgb, double amount, Rng& /*rng*/) {
   require_non_negative(amount, "color_diffusion", "amount");
   const double sigma = 1.5 * amount + 2.0;
   const int size = 2 * static_cast<int>(std::ceil(2.0 * sigma)) + 1;
-  const cv::Mat kernel = fspecial_gaussian(size, sigma);
-
   cv::Mat lab = rgb_to_lab(rgb);
   cv::Mat channels[3];
   cv::split(lab, channels);
   const float gain = static_cast<float>(amount);
-  for (int c = 1; c <= 2; ++c) channels[c] = filter2d_replicate(channels[c], kernel) * gain;
+  for (int c = 1; c <= 2; ++c) channels[c] = gaussian_filter_replicate(channels[c], size, sigma) * gain;
   cv::merge(channels, 3, lab);
 
   cv::Mat out = lab_to_rgb(lab, /*clip=*/true);

@@ -179,4 +179,19 @@ cv::Mat filter2d_replicate(const cv::Mat& src, const cv::Mat& kernel) {
   return dst;
 }
 
+cv::Mat gaussian_filter_replicate(const cv::Mat& src, int size, double sigma) {
+  if (size < 1 || !(sigma > 0)) throw_internal_error("gaussian_filter_replicate", "size must be >= 1 and sigma > 0");
+  const double centre = (size - 1) / 2.0;
+  // fspecial zeroes entries below eps * max; the smallest 2-D entry is the corner, exp(-2 c^2 / 2s^2).
+  if (std::exp(-(2.0 * centre * centre) / (2.0 * sigma * sigma)) < std::numeric_limits<double>::epsilon())
+    return filter2d_replicate(src, fspecial_gaussian(size, sigma));
+  cv::Mat g(size, 1, CV_64FC1);
+  double sum = 0.0;
+  for (int i = 0; i < size; ++i) sum += g.at<double>(i) = std::exp(-((i - centre) * (i - centre)) / (2.0 * sigma * sigma));
+  g /= sum;
+  cv::Mat dst;
+  cv::sepFilter2D(src, dst, -1, g, g, cv::Point(-1, -1), 0, cv::BORDER_REPLICATE);
+  return dst;
+}
+
 }  // namespace shamisa::detail

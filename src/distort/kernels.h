@@ -22,6 +22,12 @@ cv::Mat fspecial_motion(double length, double angle_degrees);
 // cv::filter2D(src, dst, -1, kernel, anchor (-1,-1), 0, BORDER_REPLICATE). src CV_32FC1/3.
 cv::Mat filter2d_replicate(const cv::Mat& src, const cv::Mat& kernel);
 
+// The same as filter2d_replicate(src, fspecial_gaussian(size, sigma)), computed separably (two
+// 1-D passes, O(size) per pixel instead of O(size^2)) whenever MATLAB's eps-zeroing leaves the
+// kernel an exact outer product; otherwise (tiny sigma) through the 2-D kernel. The results
+// differ from the 2-D filter only by float rounding.
+cv::Mat gaussian_filter_replicate(const cv::Mat& src, int size, double sigma);
+
 }  // namespace shamisa::detail
 
 #endif  // SHAMISA_DISTORT_KERNELS_H_

@@ -123,7 +123,11 @@ std::string format_chain(const std::vector<DistortionStep>& steps) {
 cv::Mat apply_step(const cv::Mat& rgb, const DistortionStep& step, Rng& rng) {
   if (rgb.empty() || rgb.type() != CV_32FC3) throw_usage_error(step.type->name, "needs a non-empty CV_32FC3 RGB image");
   cv::Mat out = step.type->apply(rgb, step.severity.value, rng);
-  cv::min(cv::max(out, 0.0), 1.0, out);
+  // In place: cv::min(cv::max(…)) would allocate two temporaries of the image's size.
+  for (int y = 0; y < out.rows; ++y) {
+    float* row = out.ptr<float>(y);
+    for (int i = 0; i < 3 * out.cols; ++i) row[i] = std::min(std::max(row[i], 0.0f), 1.0f);
+  }
   return out;
 }
 

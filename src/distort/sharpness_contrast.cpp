@@ -84,16 +84,13 @@ cv::Mat high_sharpen(const cv::Mat& rgb, double amount, Rng& /*rng*/) {
   constexpr int kRadius = 3;
   const int filt_radius = static_cast<int>(std::ceil(kRadius * 2.0));  // 6
   const int fs = 2 * filt_radius + 1;                                   // 13
-  // Built in the reference's order: (delta - G) * a, then +1 at the centre.
-  cv::Mat kernel = -fspecial_gaussian(fs, static_cast<double>(filt_radius));
-  kernel.at<double>(filt_radius, filt_radius) += 1.0;
-  kernel *= amount;
-  kernel.at<double>(filt_radius, filt_radius) += 1.0;
-
+  // The kernel delta + a (delta - G) applied as (1 + a) L - a (G * L), with G * L separable.
   cv::Mat lab = rgb_to_lab(rgb);
   cv::Mat lightness;
   cv::extractChannel(lab, lightness, 0);
-  const cv::Mat sharpened = filter2d_replicate(lightness, kernel);
+  const cv::Mat smoothed = gaussian_filter_replicate(lightness, fs, static_cast<double>(filt_radius));
+  cv::Mat sharpened;
+  cv::addWeighted(lightness, 1.0 + amount, smoothed, -amount, 0.0, sharpened);
   cv::insertChannel(sharpened, lab, 0);
   return lab_to_rgb(lab, /*clip=*/true);
 }
