@@ -30,6 +30,7 @@ int run(int argc, char** argv) {
   cli::Action action;
   cli::register_image_commands({app, globals, action});
   cli::register_distort_commands({app, globals, action});
+  cli::register_eval_commands({app, globals, action});
 
   try {
     app.parse(argc, argv);

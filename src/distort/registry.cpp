@@ -6,6 +6,7 @@
 #include "distort/functions.h"
 #include "shamisa/distort.h"
 #include "shamisa/error.h"
+#include "shamisa/parse.h"
 
 namespace shamisa {
 
@@ -98,16 +99,9 @@ std::vector<DistortionStep> parse_chain(const std::string& text) {
       throw_usage_error("--chain", "'" + part + "' is not NAME:SEVERITY (e.g. gaublur:2.5)");
     const DistortionType& type = find_distortion(part.substr(0, colon));
     const std::string number = part.substr(colon + 1);
-    std::size_t used = 0;
-    double s = 0.0;
-    try {
-      s = std::stod(number, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != number.size())
-      throw_usage_error("--chain", "'" + number + "' in '" + part + "' is not a number");
-    steps.push_back({&type, severity_to_value(type, s)});
+    const std::optional<double> s = parse_finite_double(number);
+    if (!s) throw_usage_error("--chain", "'" + number + "' in '" + part + "' is not a number");
+    steps.push_back({&type, severity_to_value(type, *s)});
   }
   if (steps.empty()) throw_usage_error("--chain", "no distortions given");
   return steps;
