@@ -1,0 +1,99 @@
+// The SHAMISA networks (METHOD-SHAMISA.md section 6): a torchvision-compatible ResNet encoder
+// without its fc layer, the VICReg projector and the weight-normalised prototype head.
+//
+// Parameter and buffer names equal torchvision's state_dict names ("conv1.weight",
+// "layer1.0.downsample.1.running_var", "bn1.num_batches_tracked", ...), so that a state_dict
+// exported from Python to a safetensors file (docs/encoder.md) loads with
+// load_torchvision_weights().
+#ifndef SHAMISA_ENCODER_H_
+#define SHAMISA_ENCODER_H_
+
+#include <cstdint>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "shamisa/tensor_archive.h"
+
+namespace shamisa {
+
+struct EncoderConfig {
+  int depth = 50;       // 18 or 34 (BasicBlock) or 50 (Bottleneck, expansion 4)
+  double width = 1.0;   // stage widths 64w, 128w, 256w, 512w (w in {0.25, 0.5, 1, ...})
+};
+
+// Throws a usage error unless depth is 18, 34 or 50 and every scaled width is a positive integer.
+void validate_encoder_config(const EncoderConfig& config);
+
+// Dimension of the pooled feature h: 512·w for ResNet-18/34, 2048·w for ResNet-50.
+int encoder_feature_dim(const EncoderConfig& config);
+
+// ResNet v1.5 (stride on the 3x3 convolution of the Bottleneck, as torchvision) ending in global
+// average pooling. Construction is deterministic: weights come from a private generator seeded
+// with `seed` (torchvision's init: kaiming_normal fan_out/relu for convolutions, BatchNorm
+// weight 1 and bias 0); the result does not depend on the global torch RNG.
+class ResNetEncoderImpl : public torch::nn::Module {
+ public:
+  explicit ResNetEncoderImpl(const EncoderConfig& config = EncoderConfig(),
+                             std::uint64_t seed = 0);
+
+  // x: N×3×H×W → pooled features h: N×feature_dim().
+  torch::Tensor forward(torch::Tensor x);
+  // L2-normalised h (each row has unit Euclidean norm).
+  torch::Tensor forward_normalized(torch::Tensor x);
+
+  int feature_dim() const { return feature_dim_; }
+  const EncoderConfig& config() const { return config_; }
+
+ private:
+  EncoderConfig config_;
+  int feature_dim_ = 0;
+  torch::nn::Conv2d conv1{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr};
+  torch::nn::Sequential layer1{nullptr}, layer2{nullptr}, layer3{nullptr}, layer4{nullptr};
+};
+TORCH_MODULE(ResNetEncoder);
+
+// Loads a torchvision ResNet state_dict (fc.* entries are ignored). Any missing, unexpected or
+// shape-mismatched tensor gives one model error listing them all; `source` names the archive.
+// Values are converted to the module's dtype.
+void load_torchvision_weights(ResNetEncoder& encoder, const TensorArchive& archive,
+                              const std::string& source = "encoder weights");
+// Reads a safetensors file and loads it as above.
+void load_torchvision_weights_file(ResNetEncoder& encoder, const std::string& path);
+
+// The encoder's parameters and buffers under their torchvision names (copies, on the CPU).
+TensorArchive export_torchvision_weights(const ResNetEncoder& encoder);
+
+// Projector g: Linear(in→hidden) → ReLU → Linear(hidden→out) (paper: 2048→3072→768), no
+// BatchNorm. Parameters "0.weight", "0.bias", "2.weight", "2.bias" (nn.Sequential names).
+// Init as PyTorch's nn.Linear: weight and bias U(±1/√fan_in), from a generator seeded with seed.
+class ProjectorImpl : public torch::nn::Module {
+ public:
+  ProjectorImpl(int in_dim, int hidden_dim = 3072, int out_dim = 768, std::uint64_t seed = 0);
+  torch::Tensor forward(torch::Tensor h);
+
+ private:
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+};
+TORCH_MODULE(Projector);
+
+// Prototype head: bias-free Linear(in→prototypes) with weight normalisation along dim 0, i.e.
+// w[k] = g[k] · v[k] / ‖v[k]‖ per output row. Parameters "weight_g" (prototypes×1) and
+// "weight_v" (prototypes×in), as torch.nn.utils.weight_norm names them. v is initialised
+// U(±1/√in) and g = ‖v[k]‖, so the initial effective weight equals v.
+class PrototypeHeadImpl : public torch::nn::Module {
+ public:
+  PrototypeHeadImpl(int in_dim, int prototypes = 32, std::uint64_t seed = 0);
+  torch::Tensor forward(torch::Tensor x);
+  // The effective weight g · v/‖v‖ (prototypes×in).
+  torch::Tensor weight() const;
+
+ private:
+  torch::Tensor weight_g, weight_v;
+};
+TORCH_MODULE(PrototypeHead);
+
+}  // namespace shamisa
+
+#endif  // SHAMISA_ENCODER_H_
