@@ -20,22 +20,25 @@ namespace shamisa::detail {
 namespace {
 float clamp01(float v) { return std::min(std::max(v, 0.0f), 1.0f); }
 
+// out = clamp01(combine(x, n)) for every value x, with n = stddev * N(0, 1) drawn in memory order.
+template <typename Combine>
+cv::Mat per_value_noise(const cv::Mat& rgb, double stddev, Rng& rng, Combine combine) {
+  cv::Mat out(rgb.size(), CV_32FC3);
+  for (int y = 0; y < rgb.rows; ++y) {
+    const float* in = rgb.ptr<float>(y);
+    float* dst = out.ptr<float>(y);
+    for (int i = 0; i < 3 * rgb.cols; ++i) dst[i] = clamp01(combine(in[i], static_cast<float>(stddev * rng.normal())));
+  }
+  return out;
+}
+
 }  // namespace
 
 // whitenoise: y = clip(x + n, 0, 1), n ~ N(0, v) i.i.d. per value (variance v, std sqrt(v)).
 cv::Mat white_noise(const cv::Mat& rgb, double variance, Rng& rng) {
   require_rgb_image(rgb, "white_noise");
   require_non_negative(variance, "white_noise", "variance");
-  const double stddev = std::sqrt(variance);
-  cv::Mat out(rgb.size(), CV_32FC3);
-  for (int y = 0; y < rgb.rows; ++y) {
-    const float* in = rgb.ptr<float>(y);
-    float* dst = out.ptr<float>(y);
-    for (int i = 0; i < 3 * rgb.cols; ++i) {
-      dst[i] = clamp01(in[i] + static_cast<float>(stddev * rng.normal()));
-    }
-  }
-  return out;
+  return per_value_noise(rgb, std::sqrt(variance), rng, [](float x, float n) { return x + n; });
 }
 
 // whitenoiseCC: RGB -> YCbCr (kornia, no channel swap); add i.i.d. N(0, v) to Y, Cb and Cr;
@@ -88,17 +91,7 @@ cv::Mat impulse_noise(const cv::Mat& rgb, double density, Rng& rng) {
 cv::Mat multiplicative_noise(const cv::Mat& rgb, double variance, Rng& rng) {
   require_rgb_image(rgb, "multiplicative_noise");
   require_non_negative(variance, "multiplicative_noise", "variance");
-  const double stddev = std::sqrt(variance);
-  cv::Mat out(rgb.size(), CV_32FC3);
-  for (int y = 0; y < rgb.rows; ++y) {
-    const float* in = rgb.ptr<float>(y);
-    float* dst = out.ptr<float>(y);
-    for (int i = 0; i < 3 * rgb.cols; ++i) {
-      const float n = static_cast<float>(stddev * rng.normal());
-      dst[i] = clamp01(in[i] + in[i] * n);
-    }
-  }
-  return out;
+  return per_value_noise(rgb, std::sqrt(variance), rng, [](float x, float n) { return x + x * n; });
 }
 
 }  // namespace shamisa::detail
