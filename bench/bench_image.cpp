@@ -49,9 +49,8 @@ void BM_DecodeJpeg512x384(benchmark::State& state) { run_decode(state, encoded("
 void BM_DecodePng512x384(benchmark::State& state) { run_decode(state, encoded(".png")); }
 
 // Argument: thread count (OpenCV's parallel_for_ splits rows).
-void BM_HalfScaleU8_512x384(benchmark::State& state) {
+void run_half_scale(benchmark::State& state, const cv::Mat& image) {
   shamisa::set_thread_count(int(state.range(0)));
-  const cv::Mat image = photo_512x384();
   for (auto _ : state) {
     cv::Mat half = shamisa::half_scale(image);
     benchmark::DoNotOptimize(half.data);
@@ -59,15 +58,8 @@ void BM_HalfScaleU8_512x384(benchmark::State& state) {
   state.counters["MP"] = benchmark::Counter(512.0 * 384.0 / 1e6, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void BM_HalfScaleF32_512x384(benchmark::State& state) {
-  shamisa::set_thread_count(int(state.range(0)));
-  const cv::Mat image = shamisa::to_rgbf(photo_512x384());
-  for (auto _ : state) {
-    cv::Mat half = shamisa::half_scale(image);
-    benchmark::DoNotOptimize(half.data);
-  }
-  state.counters["MP"] = benchmark::Counter(512.0 * 384.0 / 1e6, benchmark::Counter::kIsIterationInvariantRate);
-}
+void BM_HalfScaleU8_512x384(benchmark::State& state) { run_half_scale(state, photo_512x384()); }
+void BM_HalfScaleF32_512x384(benchmark::State& state) { run_half_scale(state, shamisa::to_rgbf(photo_512x384())); }
 
 // For scale: OpenCV's decoder on the same JPEG bytes (same libjpeg, no strict checks).
 void BM_OpenCvImdecodeJpeg512x384(benchmark::State& state) {

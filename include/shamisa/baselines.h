@@ -33,6 +33,10 @@ class MetricScorer {
   virtual const MetricInfo& info() const = 0;
   virtual double score(const cv::Mat* ref, const cv::Mat& dist) const = 0;
 };
+// scorer.score(ref, dist) with input errors (size mismatch, image too small) re-raised as
+// "<dist_path>: <problem>", so the message names the file.
+double score_image(const MetricScorer& scorer, const std::string& dist_path, const cv::Mat* ref, const cv::Mat& dist);
+
 // Model errors when BRISQUE's or NIQE's model files cannot be read.
 std::unique_ptr<MetricScorer> make_metric_scorer(const std::string& name);
 

@@ -147,12 +147,9 @@ int run_compare(const CompareArgs& a) {
   double value;
   if (scorer->info().full_reference) {
     const cv::Mat ref = decode_image_file(a.ref).rgb;
-    if (ref.size() != dist.size())
-      throw_input_error(a.dist, "size " + std::to_string(dist.cols) + "x" + std::to_string(dist.rows) +
-                                    " differs from the reference's " + std::to_string(ref.cols) + "x" + std::to_string(ref.rows));
-    value = scorer->score(&ref, dist);
+    value = score_image(*scorer, a.dist, &ref, dist);
   } else {
-    value = scorer->score(nullptr, dist);
+    value = score_image(*scorer, a.dist, nullptr, dist);
   }
   if (a.json) {
     nlohmann::ordered_json j = {{"metric", a.metric}, {"reference", a.ref}, {"distorted", a.dist},

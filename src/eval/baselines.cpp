@@ -1,5 +1,6 @@
 #include "shamisa/baselines.h"
 
+#include <map>
 #include <mutex>
 
 #include <opencv2/core/utility.hpp>
@@ -105,19 +106,49 @@ std::unique_ptr<MetricScorer> make_metric_scorer(const std::string& name) {
   return std::make_unique<NiqeScorer>();
 }
 
+double score_image(const MetricScorer& scorer, const std::string& dist_path, const cv::Mat* ref, const cv::Mat& dist) {
+  try {
+    return scorer.score(ref, dist);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kInput) throw;
+    throw_input_error(dist_path, e.what());
+  }
+}
+
 std::vector<double> score_dataset(const Dataset& dataset, const MetricScorer& scorer, std::vector<std::string>& failures,
                                   const std::function<void()>& on_item_done) {
   if (scorer.info().full_reference && !dataset.has_refs())
     throw_usage_error(scorer.info().name, "is a full-reference metric and " + dataset.source + " has no 'ref' column");
+  // A reference serves many distorted images (LIVE: 29 for 779): decode each once, up front.
+  std::map<std::string, cv::Mat> refs;
+  std::map<std::string, std::string> ref_errors;
+  if (scorer.info().full_reference) {
+    for (const auto& item : dataset.items) refs.emplace(item.ref, cv::Mat());
+    std::vector<std::map<std::string, cv::Mat>::iterator> slots;
+    for (auto it = refs.begin(); it != refs.end(); ++it) slots.push_back(it);
+    std::vector<std::string> errors(slots.size());
+    cv::parallel_for_(cv::Range(0, static_cast<int>(slots.size())), [&](const cv::Range& range) {
+      for (int k = range.start; k < range.end; ++k) {
+        try {
+          slots[k]->second = decode_image_file(slots[k]->first).rgb;
+        } catch (const Error& e) {
+          if (e.kind() != ErrorKind::kInput) throw;
+          errors[k] = e.what();
+        }
+      }
+    });
+    for (std::size_t k = 0; k < slots.size(); ++k)
+      if (!errors[k].empty()) ref_errors[slots[k]->first] = errors[k];
+  }
   std::vector<double> predictions(dataset.items.size(), std::numeric_limits<double>::quiet_NaN());
   for_each_item(dataset, failures, on_item_done, [&](int i) {
     const DatasetItem& item = dataset.items[i];
-    const cv::Mat dist = decode_image_file(item.image).rgb;
     if (scorer.info().full_reference) {
-      const cv::Mat ref = decode_image_file(item.ref).rgb;
-      predictions[i] = scorer.score(&ref, dist);
+      const auto error = ref_errors.find(item.ref);
+      if (error != ref_errors.end()) throw Error(ErrorKind::kInput, item.image + ": reference unreadable: " + error->second);
+      predictions[i] = score_image(scorer, item.image, &refs.at(item.ref), decode_image_file(item.image).rgb);
     } else {
-      predictions[i] = scorer.score(nullptr, dist);
+      predictions[i] = score_image(scorer, item.image, nullptr, decode_image_file(item.image).rgb);
     }
   });
   return predictions;

@@ -2,19 +2,16 @@
 #include "shamisa/tensor_archive.h"
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <sstream>
 
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "shamisa/error.h"
+#include "shamisa/image_io.h"
 
 namespace shamisa {
 namespace {
@@ -53,18 +50,13 @@ const DtypeInfo* dtype_by_type(torch::ScalarType type) {
   return nullptr;
 }
 
+// The file's bytes; a missing or unreadable file is a model error here, not an input error.
 std::vector<std::uint8_t> read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_model_error(path, "cannot open tensor archive");
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw_model_error(path, "cannot read tensor archive");
-  in.seekg(0, std::ios::beg);
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
-    throw_model_error(path, "cannot read tensor archive");
+  try {
+    return read_file_bytes(path);
+  } catch (const Error& e) {
+    throw_model_error(path, std::string("cannot read tensor archive (") + e.what() + ")");
   }
-  return bytes;
 }
 
 std::uint64_t read_u64_le(const std::uint8_t* p) {
@@ -271,25 +263,10 @@ std::vector<std::uint8_t> serialize_tensor_archive(const TensorArchive& archive,
 
 void write_tensor_archive(const std::string& path, const TensorArchive& archive) {
   const std::vector<std::uint8_t> bytes = serialize_tensor_archive(archive, path);
-  static std::atomic<unsigned> counter{0};
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                          std::to_string(counter.fetch_add(1));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw_model_error(path, "cannot create temporary file " + tmp);
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::remove(tmp.c_str());
-      throw_model_error(path, "cannot write temporary file " + tmp);
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw_model_error(path, "cannot rename temporary file into place: " + reason);
+  try {
+    write_file_atomic(path, bytes);  // temporary file in the same folder, then rename
+  } catch (const Error& e) {
+    throw_model_error(path, std::string("cannot write the archive: ") + e.what());
   }
 }
 

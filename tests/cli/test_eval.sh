@@ -57,7 +57,7 @@ run compare "$WORK/ds/refs/a.png" "$WORK/ds/refs/a.png" --metric psnr --json
 expect_stdout '"score": "inf"'
 run compare "$WORK/ds/refs/a.png" "$DATA/cmyk.jpg" --metric ssim
 expect_rc 3 "size mismatch"
-expect_stderr "differs from the reference"
+expect_stderr "cmyk.jpg: ssim: reference is 64x64, distorted is 8x8"
 run compare "$WORK/ds/refs/a.png" "$WORK/missing.png" --metric gmsd
 expect_rc 3 "missing distorted image"
 

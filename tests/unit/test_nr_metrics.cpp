@@ -49,22 +49,6 @@ bool exists(const std::string& path) { return std::filesystem::exists(path); }
     if (!exists(path)) FAIL() << "missing test data: " << (path);       \
   } while (0)
 
-// A fresh folder under the temp dir, removed at the end of the scope.
-struct ScratchDir {
-  std::filesystem::path path;
-  ScratchDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("shamisa_nr_" + std::to_string(::getpid()) + "_" +
-            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    std::filesystem::create_directories(path);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }
@@ -233,19 +217,19 @@ TEST_F(NrMetricsBrisque, MissingOrCorruptModelIsAModelError) {
     ScopedEnv env("SHAMISA_BRISQUE_DIR", "/nonexistent/env-brisque");
     test::expect_error([] { Brisque(); }, ErrorKind::kModel, "/nonexistent/env-brisque");
   }
-  ScratchDir dir;
+  test::TempDir dir;
   std::filesystem::copy_file(kOpenCvBrisqueDir + "/brisque_model_live.yml",
-                             dir.file("brisque_model_live.yml"));
-  test::expect_error([&] { Brisque(dir.path.string()); }, ErrorKind::kModel,
-                  dir.file("brisque_range_live.yml"));
-  write_text(dir.file("brisque_range_live.yml"), "%YAML:1.0\nrange: 3\n");
-  test::expect_error([&] { Brisque(dir.path.string()); }, ErrorKind::kModel, "brisque_range_live.yml");
-  std::filesystem::remove(dir.file("brisque_model_live.yml"));
-  write_text(dir.file("brisque_model_live.yml"), "this is not yaml {\n");
+                             dir.path("brisque_model_live.yml"));
+  test::expect_error([&] { Brisque(dir.path("")); }, ErrorKind::kModel,
+                  dir.path("brisque_range_live.yml"));
+  write_text(dir.path("brisque_range_live.yml"), "%YAML:1.0\nrange: 3\n");
+  test::expect_error([&] { Brisque(dir.path("")); }, ErrorKind::kModel, "brisque_range_live.yml");
+  std::filesystem::remove(dir.path("brisque_model_live.yml"));
+  write_text(dir.path("brisque_model_live.yml"), "this is not yaml {\n");
   std::filesystem::copy_file(kOpenCvBrisqueDir + "/brisque_range_live.yml",
-                             dir.file("brisque_range_live.yml"),
+                             dir.path("brisque_range_live.yml"),
                              std::filesystem::copy_options::overwrite_existing);
-  test::expect_error([&] { Brisque(dir.path.string()); }, ErrorKind::kModel, "brisque_model_live.yml");
+  test::expect_error([&] { Brisque(dir.path("")); }, ErrorKind::kModel, "brisque_model_live.yml");
 }
 
 TEST_F(NrMetricsBrisque, BadImagesAreInputErrors) {
@@ -456,17 +440,17 @@ TEST(NrMetricsNiqe, ModelFolderOverrides) {
   // folder is given, and the argument wins over it.
   const std::string dir = shared("baseline-models/niqe");
   REQUIRE_FILE(dir + "/niqe_pristine_cov.txt");
-  ScratchDir scratch;
-  std::filesystem::copy_file(dir + "/niqe_pristine_cov.txt", scratch.file("niqe_pristine_cov.txt"));
+  test::TempDir scratch;
+  std::filesystem::copy_file(dir + "/niqe_pristine_cov.txt", scratch.path("niqe_pristine_cov.txt"));
   std::string mu;
   for (int i = 0; i < 36; ++i) mu += "0.5 ";
-  write_text(scratch.file("niqe_pristine_mu.txt"), mu);
+  write_text(scratch.path("niqe_pristine_mu.txt"), mu);
   const cv::Mat rgb = synthetic_rgb(288, 192, 8);
   const double base = Niqe("").score(rgb);
   {
-    ScopedEnv env("SHAMISA_NIQE_DIR", scratch.path.string());
+    ScopedEnv env("SHAMISA_NIQE_DIR", scratch.path(""));
     const Niqe from_env;
-    EXPECT_EQ(from_env.model_source(), scratch.path.string());
+    EXPECT_EQ(from_env.model_source(), scratch.path(""));
     EXPECT_EQ(from_env.pristine_mean()[3], 0.5);
     EXPECT_NE(from_env.score(rgb), base);
     EXPECT_EQ(Niqe(dir).score(rgb), base);
@@ -480,15 +464,15 @@ TEST(NrMetricsNiqe, MissingOrBadModelIsAModelError) {
     ScopedEnv env("SHAMISA_NIQE_DIR", "/nonexistent/env-niqe");
     test::expect_error([] { Niqe(); }, ErrorKind::kModel, "/nonexistent/env-niqe");
   }
-  ScratchDir dir;
-  write_text(dir.file("niqe_pristine_mu.txt"), "1 2 3\n");
-  const std::string folder = dir.path.string();
+  test::TempDir dir;
+  write_text(dir.path("niqe_pristine_mu.txt"), "1 2 3\n");
+  const std::string folder = dir.path("");
   test::expect_error([&] { Niqe{folder}; }, ErrorKind::kModel, "expected 36 numbers, found 3");
   std::string mu;
   for (int i = 0; i < 36; ++i) mu += "1 ";
-  write_text(dir.file("niqe_pristine_mu.txt"), mu);
-  test::expect_error([&] { Niqe{folder}; }, ErrorKind::kModel, dir.file("niqe_pristine_cov.txt"));
-  write_text(dir.file("niqe_pristine_cov.txt"), "1 2 x\n");
+  write_text(dir.path("niqe_pristine_mu.txt"), mu);
+  test::expect_error([&] { Niqe{folder}; }, ErrorKind::kModel, dir.path("niqe_pristine_cov.txt"));
+  write_text(dir.path("niqe_pristine_cov.txt"), "1 2 x\n");
   test::expect_error([&] { Niqe{folder}; }, ErrorKind::kModel, "'x' is not a finite number");
 }
 
