@@ -79,7 +79,7 @@ TrainingBatch make_training_batch(const std::vector<std::string>& images, int it
                                   std::uint64_t seed, std::int64_t step,
                                   const TrainingItemOptions& options = {});
 
-// Produces make_training_batch(images, B, seed, k, options) for k = 0, 1, 2, ... on background
+// Produces make_training_batch(images, B, seed, k, options) for k = first_step, first_step + 1, ... on background
 // threads, at most queue_depth batches ahead of the consumer. next() returns them in order, so the
 // content of batch k never depends on thread count or timing. An exception thrown while building
 // batch k is rethrown by next() when batch k is due (and again on every later call). The
@@ -89,7 +89,7 @@ class TrainingBatchPrefetcher {
  public:
   TrainingBatchPrefetcher(std::vector<std::string> images, int items_per_batch, std::uint64_t seed,
                           TrainingItemOptions options = {}, int queue_depth = 2,
-                          int producer_threads = 1);
+                          int producer_threads = 1, std::int64_t first_step = 0);
   ~TrainingBatchPrefetcher();
   TrainingBatchPrefetcher(const TrainingBatchPrefetcher&) = delete;
   TrainingBatchPrefetcher& operator=(const TrainingBatchPrefetcher&) = delete;

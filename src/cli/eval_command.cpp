@@ -7,11 +7,13 @@
 
 #include "cli/command.h"
 #include "shamisa/baselines.h"
+#include "shamisa/encoder_features.h"
 #include "shamisa/dataset.h"
 #include "shamisa/error.h"
 #include "shamisa/evaluation.h"
 #include "shamisa/image_io.h"
 #include "shamisa/progress.h"
+#include "shamisa/training_model.h"
 
 namespace shamisa::cli {
 namespace {
@@ -38,7 +40,7 @@ Dataset load(const DatasetArgs& a, const std::string& what, std::optional<bool> 
 
 struct EvalArgs {
   DatasetArgs dataset, cross;
-  std::string metric = "shamisa", protocol;
+  std::string metric = "shamisa", protocol, checkpoint;
   int splits = 10;
   std::uint64_t seed = 27;
   double alpha = 0;
@@ -83,11 +85,14 @@ int run_eval(const EvalArgs& a, const GlobalOptions& globals) {
   std::optional<bool> direction;
   if (a.lower_better) direction = true;
   if (a.higher_better) direction = false;
-  if (a.metric == "shamisa")
-    throw_model_error("--metric shamisa", "no SHAMISA model file exists yet; use a baseline metric "
-                                          "(psnr, ssim, ms-ssim, gmsd, brisque, niqe)");
-  const MetricInfo& info = find_baseline_metric(a.metric);
-  const std::string protocol = a.protocol.empty() ? "direct" : a.protocol;
+  const bool from_checkpoint = !a.checkpoint.empty();
+  if (a.metric == "shamisa" && !from_checkpoint)
+    throw_model_error("--metric shamisa", "no SHAMISA model file exists yet; use --checkpoint RUN/checkpoint.safetensors "
+                                          "or a baseline metric (psnr, ssim, ms-ssim, gmsd, brisque, niqe)");
+  if (from_checkpoint && a.metric != "shamisa") throw_usage_error("--checkpoint", "cannot be combined with --metric " + a.metric);
+  if (from_checkpoint && a.protocol == "direct") throw_usage_error("--checkpoint", "gives features; use --protocol ridge");
+  const bool full_reference = !from_checkpoint && find_baseline_metric(a.metric).full_reference;
+  const std::string protocol = a.protocol.empty() ? (from_checkpoint ? "ridge" : "direct") : a.protocol;
   if (protocol != "direct" && protocol != "ridge")
     throw_usage_error("--protocol", "expected direct or ridge, got '" + protocol + "'");
   const bool has_cross = !a.cross.csv.empty() || !a.cross.preset.empty();
@@ -101,12 +106,19 @@ int run_eval(const EvalArgs& a, const GlobalOptions& globals) {
     ProgressReporter progress(a.metric, std::int64_t(dataset.items.size()), globals.show_progress());
     const std::vector<double> predictions = score_dataset(dataset, *scorer, failures, [&] { progress.advance(); });
     progress.finish();
-    result = evaluate_direct(dataset, predictions, info.lower_better, a.metric);
+    result = evaluate_direct(dataset, predictions, scorer->info().lower_better, a.metric);
   } else {
-    if (info.full_reference)
+    if (full_reference)
       throw_usage_error("--protocol ridge", a.metric + " gives a single number, not features; ridge needs a feature source "
-                                           "(brisque or niqe, later the SHAMISA encoder)");
-    const auto source = make_baseline_feature_source(a.metric);
+                                           "(brisque, niqe or --checkpoint)");
+    std::unique_ptr<FeatureSource> source;
+    if (from_checkpoint) {
+      const TrainingState state = load_checkpoint(a.checkpoint);
+      source = make_encoder_feature_source(state.model.encoder, state.config.item.crop,
+                                           "shamisa:" + state.config.name + "@" + std::to_string(state.step));
+    } else {
+      source = make_baseline_feature_source(a.metric);
+    }
     auto extract = [&](Dataset& d) {
       ProgressReporter progress(source->name() + " " + d.name, std::int64_t(d.items.size()), globals.show_progress());
       std::vector<torch::Tensor> f = extract_dataset_features(d, *source, failures, [&] { progress.advance(); });
@@ -187,6 +199,8 @@ void register_eval_commands(Registration r) {
   eval->add_option("--protocol", e->protocol,
                    "direct: correlate the metric's output over the dataset; ridge: the 10-split protocol with a "
                    "ridge head on the metric's features (brisque, niqe)");
+  eval->add_option("--checkpoint", e->checkpoint,
+                   "Ridge protocol on the encoder features of a training checkpoint (RUN/checkpoint.safetensors)");
   eval->add_option("--splits", e->splits, "Number of splits (ridge)")->capture_default_str();
   eval->add_option("--seed", e->seed, "Seed of the splits (ridge)")->capture_default_str();
   eval->add_option("--alpha", e->alpha, "Fixed ridge alpha instead of the validation search");

@@ -163,12 +163,16 @@ TrainingBatch make_training_batch(const std::vector<std::string>& images, int it
 
 TrainingBatchPrefetcher::TrainingBatchPrefetcher(std::vector<std::string> images, int items_per_batch,
                                                  std::uint64_t seed, TrainingItemOptions options,
-                                                 int queue_depth, int producer_threads)
+                                                 int queue_depth, int producer_threads,
+                                                 std::int64_t first_step)
     : images_(std::move(images)),
       items_per_batch_(items_per_batch),
       seed_(seed),
       options_(std::move(options)),
-      queue_depth_(queue_depth) {
+      queue_depth_(queue_depth),
+      next_to_produce_(first_step),
+      next_to_return_(first_step) {
+  if (first_step < 0) throw_usage_error("first step", "must be non-negative");
   if (items_per_batch < 1) throw_usage_error("items per batch", "must be at least 1");
   if (queue_depth < 1) throw_usage_error("queue depth", "must be at least 1");
   if (producer_threads < 1) throw_usage_error("producer threads", "must be at least 1");

@@ -1,0 +1,70 @@
+// One optimisation step: the batch as node-ordered tensors, the objective on the encoder features,
+// the gradient (plain or gradient-cached), the cosine learning rate and the SGD update.
+#ifndef SHAMISA_TRAIN_STEP_H_
+#define SHAMISA_TRAIN_STEP_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "shamisa/train_config.h"
+#include "shamisa/training_batch.h"
+#include "shamisa/training_model.h"
+
+namespace shamisa {
+
+// The batch's images in node order (§5.5): [all references (b, v) ; all distorted (b, v, f, l)],
+// [N, 3, crop, crop].
+torch::Tensor batch_images(const TrainingBatch& batch);
+// Variable-slot severities in the order build_metadata_graphs expects: (b·F + f)·L + l.
+std::vector<double> batch_variable_severity(const TrainingBatch& batch);
+
+// What a step reports: every loss term by name ("loss", "var", "cov", "inv", "ot", "graph_reg",
+// "inv_total" for shamisa and vicreg; "loss", "nt_xent" for simclr), and for shamisa the branch
+// weights and the edge counts (non-zero ordered entries) of the six branches and of W.
+struct StepStatistics {
+  std::map<std::string, double> terms;
+  std::array<double, kBranchCount> branch_weights{};
+  std::array<double, kBranchCount> branch_edges{};
+  double aggregated_edges = 0.0;
+};
+
+struct ObjectiveOutput {
+  torch::Tensor loss;  // 0-dim, with autograd history through h and the heads
+  StepStatistics statistics;
+};
+
+// The configured objective on the L2-normalised encoder features h [N, d] (node order):
+// shamisa = the four metadata graphs (constants), kNN and transport on h, Φ's branch weights,
+// aggregation and the loss of §8; vicreg = vicreg_loss on the projector output; simclr = NT-Xent
+// on the projector output with ARNIQA's positives.
+ObjectiveOutput evaluate_objective(TrainingModel& model, const TrainConfig& config, const torch::Tensor& h,
+                                   const std::vector<double>& variable_severity);
+
+// Fills the .grad of every trainable parameter for one step (previous gradients are discarded)
+// and returns the statistics. The encoder runs in micro-batches of config.micro_batch images
+// (0 = all N at once), each with its own BatchNorm statistics. With gradient_cache false every
+// micro-batch keeps its autograd graph until one backward pass over the whole loss. With
+// gradient_cache true (what bounds memory): (1) h for all micro-batches without autograd,
+// (2) the objective and its gradient with respect to h (and the heads), (3) each micro-batch
+// again with autograd, back-propagating its slice of that gradient. Both give the same gradient;
+// the BatchNorm running statistics are updated once per micro-batch in either case.
+StepStatistics compute_step_gradients(TrainingModel& model, const TrainConfig& config, const torch::Tensor& images,
+                                      const std::vector<double>& variable_severity, bool gradient_cache);
+
+// η(step) = min_lr + ½(lr − min_lr)(1 + cos(π·step/total)), step = completed steps (0-based).
+double cosine_learning_rate(const OptimizerConfig& optimizer, std::int64_t step, std::int64_t total);
+
+// PyTorch's SGD (dampening 0, no Nesterov): d = g + wd·p; buf = d on the first step, else
+// buf = momentum·buf + d; p −= lr·buf. Parameters without a gradient are skipped (no decay
+// either), as torch.optim.SGD does. `momentum` is keyed by parameter name.
+void sgd_update(const NamedTensors& parameters, std::map<std::string, torch::Tensor>& momentum,
+                const OptimizerConfig& optimizer, double lr);
+
+}  // namespace shamisa
+
+#endif  // SHAMISA_TRAIN_STEP_H_

@@ -1,0 +1,305 @@
+// Training configuration; see include/shamisa/train_config.h.
+#include "shamisa/train_config.h"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+
+#include "shamisa/error.h"
+
+namespace shamisa {
+namespace {
+
+using nlohmann::json;
+
+// Reads the keys of one JSON object into fields, remembering which keys it knows, so that every
+// key the file has but the reader does not know can be reported.
+class SectionReader {
+ public:
+  SectionReader(const json& object, std::string path, std::string source)
+      : object_(object), path_(std::move(path)), source_(std::move(source)) {
+    if (!object_.is_object()) fail(path_.empty() ? "the file" : path_, "must be a JSON object");
+  }
+
+  template <typename T>
+  void read(const std::string& key, T& field) {
+    known_.insert(key);
+    const auto it = object_.find(key);
+    if (it == object_.end()) return;
+    try {
+      field = it->template get<T>();
+    } catch (const json::exception&) {
+      fail(qualified(key), "has the wrong type (" + std::string(it->type_name()) + ")");
+    }
+  }
+
+  // A nested section; absent → an empty object (all defaults).
+  SectionReader section(const std::string& key) {
+    known_.insert(key);
+    const auto it = object_.find(key);
+    static const json kEmpty = json::object();
+    return SectionReader(it == object_.end() ? kEmpty : *it, qualified(key), source_);
+  }
+
+  void reject_unknown() const {
+    for (const auto& item : object_.items()) {
+      if (known_.count(item.key()) == 0) fail(qualified(item.key()), "is not a known key");
+    }
+  }
+
+  std::string qualified(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
+    throw_usage_error(source_, "'" + key + "' " + problem);
+  }
+
+ private:
+  const json& object_;
+  std::string path_;
+  std::string source_;
+  std::set<std::string> known_;
+};
+
+SeverityDistribution parse_severity_distribution(const std::string& name, const SectionReader& at) {
+  if (name == "half_normal") return SeverityDistribution::kHalfNormal;
+  if (name == "uniform") return SeverityDistribution::kUniform;
+  if (name == "discrete") return SeverityDistribution::kDiscrete;
+  at.fail(at.qualified("severity"), "must be half_normal, uniform or discrete, not '" + name + "'");
+}
+
+std::string severity_distribution_name(SeverityDistribution d) {
+  switch (d) {
+    case SeverityDistribution::kHalfNormal: return "half_normal";
+    case SeverityDistribution::kUniform: return "uniform";
+    case SeverityDistribution::kDiscrete: return "discrete";
+  }
+  return "half_normal";
+}
+
+}  // namespace
+
+TrainConfig train_config_from_json(const json& root, const std::string& source) {
+  TrainConfig c;
+  SectionReader top(root, "", source);
+  std::string objective = objective_name(c.objective);
+  top.read("name", c.name);
+  top.read("objective", objective);
+  top.read("seed", c.seed);
+  top.read("steps", c.steps);
+  top.read("prototypes", c.prototypes);
+  top.read("micro_batch", c.micro_batch);
+  top.read("checkpoint_every", c.checkpoint_every);
+  try {
+    c.objective = parse_objective(objective);
+  } catch (const Error&) {
+    top.fail("objective", "must be shamisa, vicreg or simclr, not '" + objective + "'");
+  }
+
+  SectionReader encoder = top.section("encoder");
+  encoder.read("depth", c.encoder.depth);
+  encoder.read("width", c.encoder.width);
+  encoder.reject_unknown();
+
+  SectionReader projector = top.section("projector");
+  projector.read("hidden", c.projector_hidden);
+  projector.read("out", c.projector_out);
+  projector.reject_unknown();
+
+  SectionReader data = top.section("data");
+  std::string severity = severity_distribution_name(c.item.composition.distribution);
+  data.read("items_per_step", c.items_per_step);
+  data.read("refs", c.item.n_refs);
+  data.read("crop", c.item.crop);
+  data.read("compositions", c.item.compositions);
+  data.read("levels", c.item.composition.levels);
+  data.read("max_distortions", c.item.composition.max_distortions);
+  data.read("severity", severity);
+  data.read("fixed_order", c.item.composition.fixed_order);
+  data.read("prefetch", c.prefetch_depth);
+  c.item.composition.distribution = parse_severity_distribution(severity, data);
+  data.reject_unknown();
+
+  SectionReader rel = top.section("relations");
+  RelationConfig& r = c.relations;
+  std::string curve = r.original_curve ? "original" : "exponential";
+  std::string rule = r.structural_rule == StructuralRule::kSameScale ? "same_scale" : "reference_parity";
+  std::string weights = branch_weight_mode_name(r.branch_weights);
+  rel.read("ref_ref", r.ref_ref);
+  rel.read("ref_dist", r.ref_dist);
+  rel.read("dist_dist", r.dist_dist);
+  rel.read("structural", r.structural);
+  rel.read("knn", r.knn);
+  rel.read("transport", r.transport);
+  rel.read("binary", r.binary);
+  rel.read("curve", curve);
+  rel.read("structural_rule", rule);
+  rel.read("knn_k", r.knn_k);
+  rel.read("dist_dist_fraction", r.dist_dist_fraction);
+  rel.read("sinkhorn_epsilon", r.transport_options.sinkhorn_epsilon);
+  rel.read("sinkhorn_iterations", r.transport_options.sinkhorn_iterations);
+  rel.read("transport_temperature", r.transport_options.temperature);
+  rel.read("transport_top_fraction", r.transport_options.top_fraction);
+  rel.read("branch_weights", weights);
+  rel.read("branch_weight_seed", r.branch_weight_seed);
+  if (curve != "exponential" && curve != "original") {
+    rel.fail(rel.qualified("curve"), "must be exponential or original, not '" + curve + "'");
+  }
+  r.original_curve = curve == "original";
+  if (rule == "same_scale") {
+    r.structural_rule = StructuralRule::kSameScale;
+  } else if (rule == "reference_parity") {
+    r.structural_rule = StructuralRule::kReferenceParity;
+  } else {
+    rel.fail(rel.qualified("structural_rule"), "must be same_scale or reference_parity, not '" + rule + "'");
+  }
+  try {
+    r.branch_weights = parse_branch_weight_mode(weights);
+  } catch (const Error&) {
+    rel.fail(rel.qualified("branch_weights"), "must be frozen, uniform or trained, not '" + weights + "'");
+  }
+  rel.reject_unknown();
+
+  SectionReader loss = top.section("loss");
+  loss.read("variance", c.loss.variance);
+  loss.read("invariance", c.loss.invariance);
+  loss.read("covariance", c.loss.covariance);
+  loss.read("graph_regulariser", c.loss.graph_regulariser);
+  loss.read("transport_alignment", r.transport_options.ot_coefficient);
+  loss.read("simclr_temperature", c.simclr_temperature);
+  loss.reject_unknown();
+
+  SectionReader opt = top.section("optimizer");
+  opt.read("lr", c.optimizer.lr);
+  opt.read("min_lr", c.optimizer.min_lr);
+  opt.read("momentum", c.optimizer.momentum);
+  opt.read("weight_decay", c.optimizer.weight_decay);
+  opt.reject_unknown();
+
+  top.reject_unknown();
+  validate_train_config(c, source);
+  return c;
+}
+
+TrainConfig read_train_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw_input_error(path, "cannot open the config file");
+  json root;
+  try {
+    root = json::parse(in);
+  } catch (const json::exception& e) {
+    throw_usage_error(path, std::string("not valid JSON: ") + e.what());
+  }
+  return train_config_from_json(root, path);
+}
+
+json train_config_to_json(const TrainConfig& c) {
+  const RelationConfig& r = c.relations;
+  return json{
+      {"name", c.name},
+      {"objective", objective_name(c.objective)},
+      {"seed", c.seed},
+      {"steps", c.steps},
+      {"encoder", {{"depth", c.encoder.depth}, {"width", c.encoder.width}}},
+      {"projector", {{"hidden", c.projector_hidden}, {"out", c.projector_out}}},
+      {"prototypes", c.prototypes},
+      {"data",
+       {{"items_per_step", c.items_per_step},
+        {"refs", c.item.n_refs},
+        {"crop", c.item.crop},
+        {"compositions", c.item.compositions},
+        {"levels", c.item.composition.levels},
+        {"max_distortions", c.item.composition.max_distortions},
+        {"severity", severity_distribution_name(c.item.composition.distribution)},
+        {"fixed_order", c.item.composition.fixed_order},
+        {"prefetch", c.prefetch_depth}}},
+      {"relations",
+       {{"ref_ref", r.ref_ref},
+        {"ref_dist", r.ref_dist},
+        {"dist_dist", r.dist_dist},
+        {"structural", r.structural},
+        {"knn", r.knn},
+        {"transport", r.transport},
+        {"binary", r.binary},
+        {"curve", r.original_curve ? "original" : "exponential"},
+        {"structural_rule", r.structural_rule == StructuralRule::kSameScale ? "same_scale" : "reference_parity"},
+        {"knn_k", r.knn_k},
+        {"dist_dist_fraction", r.dist_dist_fraction},
+        {"sinkhorn_epsilon", r.transport_options.sinkhorn_epsilon},
+        {"sinkhorn_iterations", r.transport_options.sinkhorn_iterations},
+        {"transport_temperature", r.transport_options.temperature},
+        {"transport_top_fraction", r.transport_options.top_fraction},
+        {"branch_weights", branch_weight_mode_name(r.branch_weights)},
+        {"branch_weight_seed", r.branch_weight_seed}}},
+      {"loss",
+       {{"variance", c.loss.variance},
+        {"invariance", c.loss.invariance},
+        {"covariance", c.loss.covariance},
+        {"graph_regulariser", c.loss.graph_regulariser},
+        {"transport_alignment", r.transport_options.ot_coefficient},
+        {"simclr_temperature", c.simclr_temperature}}},
+      {"optimizer",
+       {{"lr", c.optimizer.lr},
+        {"min_lr", c.optimizer.min_lr},
+        {"momentum", c.optimizer.momentum},
+        {"weight_decay", c.optimizer.weight_decay}}},
+      {"micro_batch", c.micro_batch},
+      {"checkpoint_every", c.checkpoint_every},
+  };
+}
+
+void validate_train_config(const TrainConfig& c, const std::string& source) {
+  auto require = [&](bool ok, const std::string& key, const std::string& problem) {
+    if (!ok) throw_usage_error(source, "'" + key + "' " + problem);
+  };
+  try {
+    validate_encoder_config(c.encoder);
+  } catch (const Error& e) {
+    throw_usage_error(source, std::string("'encoder' is invalid: ") + e.what());
+  }
+  require(c.steps >= 1, "steps", "must be at least 1");
+  require(c.projector_hidden >= 1 && c.projector_out >= 1, "projector", "sizes must be positive");
+  require(c.prototypes >= 1, "prototypes", "must be at least 1");
+  require(c.items_per_step >= 1, "data.items_per_step", "must be at least 1");
+  require(c.item.n_refs >= 2, "data.refs", "must be at least 2 (the relation graphs and SimCLR need two contents)");
+  require(c.item.crop >= 32 && c.item.crop <= 1024, "data.crop", "must be in [32, 1024]");
+  require(c.item.compositions >= 1, "data.compositions", "must be at least 1");
+  require(c.item.composition.levels >= 2, "data.levels", "must be at least 2");
+  require(c.item.composition.max_distortions >= 1 && c.item.composition.max_distortions <= 7,
+          "data.max_distortions", "must be in [1, 7]");
+  require(c.prefetch_depth >= 1, "data.prefetch", "must be at least 1");
+  require(c.relations.knn_k >= 1, "relations.knn_k", "must be at least 1");
+  require(c.relations.dist_dist_fraction >= 0 && c.relations.dist_dist_fraction <= 1,
+          "relations.dist_dist_fraction", "must be in [0, 1]");
+  require(c.relations.transport_options.sinkhorn_epsilon > 0 && c.relations.transport_options.temperature > 0,
+          "relations", "sinkhorn_epsilon and transport_temperature must be positive");
+  require(c.relations.transport_options.sinkhorn_iterations >= 1, "relations.sinkhorn_iterations", "must be at least 1");
+  require(c.relations.transport_options.top_fraction > 0, "relations.transport_top_fraction", "must be positive");
+  require(c.relations.ref_ref || c.relations.ref_dist || c.relations.dist_dist || c.relations.structural ||
+              c.relations.knn || c.relations.transport,
+          "relations", "switches off every branch (use objective vicreg for no relations)");
+  require(c.simclr_temperature > 0, "loss.simclr_temperature", "must be positive");
+  require(c.optimizer.lr > 0 && c.optimizer.min_lr >= 0 && c.optimizer.min_lr <= c.optimizer.lr,
+          "optimizer", "needs lr > 0 and 0 <= min_lr <= lr");
+  require(c.optimizer.momentum >= 0 && c.optimizer.momentum < 1, "optimizer.momentum", "must be in [0, 1)");
+  require(c.optimizer.weight_decay >= 0, "optimizer.weight_decay", "must be non-negative");
+  require(c.micro_batch >= 0, "micro_batch", "must be 0 (whole step) or positive");
+  require(c.checkpoint_every >= 1, "checkpoint_every", "must be at least 1");
+}
+
+BatchLayout train_batch_layout(const TrainConfig& c) {
+  BatchLayout layout;
+  layout.items = c.items_per_step;
+  layout.views = 2 * c.item.n_refs;
+  layout.compositions = c.item.compositions;
+  layout.levels = c.item.composition.levels;
+  return layout;
+}
+
+std::int64_t dist_dist_top_k(const TrainConfig& c) {
+  const BatchLayout layout = train_batch_layout(c);
+  const std::int64_t per_group = static_cast<std::int64_t>(layout.views) * layout.levels;
+  const std::int64_t candidates =
+      static_cast<std::int64_t>(layout.items) * layout.compositions * per_group * (per_group - 1);
+  return std::llround(c.relations.dist_dist_fraction * static_cast<double>(candidates));
+}
+
+}  // namespace shamisa

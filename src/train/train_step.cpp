@@ -1,0 +1,195 @@
+// One optimisation step; see include/shamisa/train_step.h.
+#include "shamisa/train_step.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "shamisa/error.h"
+#include "shamisa/objectives.h"
+#include "shamisa/relation_graphs.h"
+
+namespace shamisa {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+StepStatistics terms_statistics(const ShamisaLossTerms& t) {
+  StepStatistics s;
+  s.terms = {{"loss", t.total.item<double>()},   {"var", t.var.item<double>()},
+             {"cov", t.cov.item<double>()},      {"inv", t.inv.item<double>()},
+             {"ot", t.ot.item<double>()},        {"graph_reg", t.graph_reg.item<double>()},
+             {"inv_total", t.inv_total.item<double>()}};
+  return s;
+}
+
+// A kept edge becomes 1 (ablation A1); the result is a constant.
+torch::Tensor binarised(const torch::Tensor& graph) { return graph.detach().gt(0).to(torch::kFloat32); }
+
+ObjectiveOutput shamisa_objective(TrainingModel& model, const TrainConfig& config, const torch::Tensor& h,
+                                  const std::vector<double>& variable_severity) {
+  const RelationConfig& r = config.relations;
+  const BatchLayout layout = train_batch_layout(config);
+  const std::int64_t n = layout.nodes();
+
+  MetadataGraphOptions meta_options;
+  meta_options.dist_dist_top_k = dist_dist_top_k(config);
+  meta_options.original_curve = r.original_curve;
+  meta_options.structural_rule = r.structural_rule;
+  meta_options.binary_ref_dist = meta_options.binary_dist_dist = r.binary;
+  const MetadataGraphs meta = build_metadata_graphs(layout, variable_severity, meta_options);
+
+  RelationBranches branches;
+  if (r.ref_ref) branches.ref_ref = meta.ref_ref;
+  if (r.ref_dist) branches.ref_dist = meta.ref_dist;
+  if (r.dist_dist) branches.dist_dist = meta.dist_dist;
+  if (r.structural) branches.structural = meta.structural;
+  branches.knn = r.knn ? knn_graph(h, r.knn_k) : torch::zeros({n, n}, torch::kFloat32);
+  TransportResult transport;
+  const bool need_transport = r.transport || r.transport_options.ot_coefficient != 0.0;
+  if (need_transport) {
+    transport = transport_branch(h, model.prototypes->weight(), meta.structural, r.transport_options);
+    if (r.transport) branches.transport = transport.graph;
+  }
+  if (r.binary) {
+    branches.knn = binarised(branches.knn);
+    if (branches.transport.defined()) branches.transport = binarised(branches.transport);
+  }
+
+  const torch::Tensor statistics = branch_statistics(branches);
+  const std::array<bool, kBranchCount> active = {r.ref_ref, r.ref_dist, r.dist_dist,
+                                                 r.structural, r.knn, r.transport};
+  const torch::Tensor weights = branch_weights(model.branch_mlp, statistics, active, r.branch_weights);
+  const torch::Tensor w = aggregate_relations(branches, weights);
+
+  const torch::Tensor z = model.projector->forward(h);
+  const ShamisaLossTerms terms =
+      shamisa_loss(z, w, layout.ref_nodes(), need_transport ? transport.l_ot : torch::Tensor(), config.loss);
+
+  ObjectiveOutput out{terms.total, terms_statistics(terms)};
+  const torch::Tensor weights_cpu = weights.detach().to(torch::kFloat64);
+  for (int b = 0; b < kBranchCount; ++b) {
+    out.statistics.branch_weights[b] = weights_cpu[b].item<double>();
+    out.statistics.branch_edges[b] = statistics[2 * b].item<double>();
+  }
+  out.statistics.aggregated_edges = w.detach().ne(0).sum().item<double>();
+  return out;
+}
+
+}  // namespace
+
+torch::Tensor batch_images(const TrainingBatch& batch) {
+  if (batch.items.empty()) throw_internal_error("training batch", "has no items");
+  std::vector<torch::Tensor> refs, dists;
+  for (const TrainingItem& item : batch.items) {
+    refs.push_back(item.refs);
+    const auto& s = item.dists.sizes();  // [V, F, L, 3, c, c]
+    dists.push_back(item.dists.reshape({s[0] * s[1] * s[2], s[3], s[4], s[5]}));
+  }
+  refs.insert(refs.end(), dists.begin(), dists.end());
+  return torch::cat(refs, 0);
+}
+
+std::vector<double> batch_variable_severity(const TrainingBatch& batch) {
+  std::vector<double> out;
+  for (const TrainingItem& item : batch.items) {
+    out.insert(out.end(), item.variable_severity.begin(), item.variable_severity.end());
+  }
+  return out;
+}
+
+ObjectiveOutput evaluate_objective(TrainingModel& model, const TrainConfig& config, const torch::Tensor& h,
+                                   const std::vector<double>& variable_severity) {
+  const BatchLayout layout = train_batch_layout(config);
+  if (!h.defined() || h.dim() != 2 || h.size(0) != layout.nodes()) {
+    throw_internal_error("objective", "expects h with one row per node (" + std::to_string(layout.nodes()) + ")");
+  }
+  switch (config.objective) {
+    case Objective::kShamisa:
+      return shamisa_objective(model, config, h, variable_severity);
+    case Objective::kVicreg: {
+      const ShamisaLossTerms terms = vicreg_loss(model.projector->forward(h), layout.ref_nodes(), config.loss);
+      return {terms.total, terms_statistics(terms)};
+    }
+    case Objective::kSimclr: {
+      const torch::Tensor loss = nt_xent_loss(model.projector->forward(h), simclr_positive_mask(layout),
+                                              config.simclr_temperature);
+      ObjectiveOutput out{loss, {}};
+      out.statistics.terms = {{"loss", loss.item<double>()}, {"nt_xent", loss.item<double>()}};
+      return out;
+    }
+  }
+  throw_internal_error("objective", "unknown objective");
+}
+
+StepStatistics compute_step_gradients(TrainingModel& model, const TrainConfig& config, const torch::Tensor& images,
+                                      const std::vector<double>& variable_severity, bool gradient_cache) {
+  for (auto& named : model.trainable_parameters(config)) named.second.mutable_grad() = torch::Tensor();
+  model.train(true);
+  const std::int64_t n = images.size(0);
+  const std::int64_t micro = config.micro_batch == 0 ? n : std::min<std::int64_t>(config.micro_batch, n);
+  const std::vector<torch::Tensor> chunks = images.split(micro, 0);
+
+  if (!gradient_cache) {
+    std::vector<torch::Tensor> hs;
+    for (const torch::Tensor& chunk : chunks) hs.push_back(model.encoder->forward_normalized(chunk));
+    ObjectiveOutput out = evaluate_objective(model, config, torch::cat(hs, 0), variable_severity);
+    out.loss.backward();
+    return out.statistics;
+  }
+
+  // Pass 1 without autograd. BatchNorm in training mode updates its running statistics; they are
+  // put back afterwards so that pass 3 updates them exactly once, as the plain step does.
+  std::vector<torch::Tensor> buffers = model.encoder->buffers();
+  std::vector<torch::Tensor> saved;
+  torch::Tensor h;
+  {
+    torch::NoGradGuard no_grad;
+    for (const torch::Tensor& b : buffers) saved.push_back(b.clone());
+    std::vector<torch::Tensor> hs;
+    for (const torch::Tensor& chunk : chunks) hs.push_back(model.encoder->forward_normalized(chunk));
+    h = torch::cat(hs, 0);
+    for (std::size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved[i]);
+  }
+  // Pass 2: the loss and its gradient with respect to h (the heads get their gradients here).
+  const torch::Tensor h_leaf = h.detach().requires_grad_(true);
+  ObjectiveOutput out = evaluate_objective(model, config, h_leaf, variable_severity);
+  out.loss.backward();
+  const torch::Tensor grad_h = h_leaf.grad();
+  // Pass 3: each micro-batch again with autograd, back-propagating its slice of dL/dh.
+  std::int64_t offset = 0;
+  for (const torch::Tensor& chunk : chunks) {
+    const std::int64_t rows = chunk.size(0);
+    model.encoder->forward_normalized(chunk).backward(grad_h.slice(0, offset, offset + rows));
+    offset += rows;
+  }
+  return out.statistics;
+}
+
+double cosine_learning_rate(const OptimizerConfig& o, std::int64_t step, std::int64_t total) {
+  const double t = total > 0 ? static_cast<double>(step) / static_cast<double>(total) : 0.0;
+  return o.min_lr + 0.5 * (o.lr - o.min_lr) * (1.0 + std::cos(kPi * t));
+}
+
+void sgd_update(const NamedTensors& parameters, std::map<std::string, torch::Tensor>& momentum,
+                const OptimizerConfig& o, double lr) {
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, p] : parameters) {
+    const torch::Tensor& g = p.grad();
+    if (!g.defined()) continue;
+    torch::Tensor d = o.weight_decay != 0.0 ? g.add(p, o.weight_decay) : g;
+    if (o.momentum != 0.0) {
+      auto it = momentum.find(name);
+      if (it == momentum.end()) {
+        it = momentum.emplace(name, d.clone()).first;
+      } else {
+        it->second.mul_(o.momentum).add_(d);
+      }
+      d = it->second;
+    }
+    // p is a leaf that requires grad; writing through a non-tracking alias under NoGradGuard.
+    torch::Tensor data = p;
+    data.add_(d, -lr);
+  }
+}
+
+}  // namespace shamisa
