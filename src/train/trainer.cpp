@@ -133,7 +133,7 @@ TrainRunSummary run_training(const std::optional<TrainConfig>& given_config, con
   }
   const TrainConfig& config = state.config;
   if (static_cast<int>(images.size()) < config.item.n_refs) {
-    throw_usage_error(options.images_dir, "holds " + std::to_string(images.size()) + " images; data.refs needs at least " +
+    throw_usage_error(options.images_dir, "holds " + std::to_string(images.size()) + " image(s); data.refs needs at least " +
                                               std::to_string(config.item.n_refs));
   }
 

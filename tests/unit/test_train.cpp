@@ -1,0 +1,437 @@
+// Training: branch weights, baseline objectives, config, optimiser, the (gradient-cached) step,
+// checkpoints and whole runs with resume.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "shamisa/branch_weights.h"
+#include "shamisa/error.h"
+#include "shamisa/image_io.h"
+#include "shamisa/objectives.h"
+#include "shamisa/tensor_archive.h"
+#include "shamisa/train_config.h"
+#include "shamisa/train_step.h"
+#include "shamisa/trainer.h"
+#include "shamisa/training_model.h"
+#include "test_helpers.h"
+
+namespace shamisa {
+namespace {
+
+namespace fs = std::filesystem;
+using test::expect_error;
+
+std::string repo_file(const std::string& relative) {
+  return (fs::path(SHAMISA_TEST_DATA) / ".." / ".." / relative).lexically_normal().string();
+}
+
+// A configuration small enough for exact comparisons: N = 2·2·(1 + 2·2) = 20 nodes of 32×32.
+TrainConfig tiny_config(Objective objective = Objective::kShamisa) {
+  TrainConfig c;
+  c.name = "tiny";
+  c.objective = objective;
+  c.steps = 4;
+  c.encoder = {18, 0.25};
+  c.projector_hidden = 32;
+  c.projector_out = 16;
+  c.prototypes = 8;
+  c.items_per_step = 1;
+  c.item.n_refs = 2;
+  c.item.crop = 32;
+  c.item.compositions = 2;
+  c.item.composition.levels = 2;
+  c.relations.knn_k = 5;
+  c.checkpoint_every = 2;
+  return c;
+}
+
+std::vector<double> tiny_severity() { return {0.0, 2.5, 1.0, 4.0}; }
+
+torch::Tensor random_images(const TrainConfig& c, std::uint64_t seed) {
+  torch::manual_seed(seed);
+  return torch::randn({train_batch_layout(c).nodes(), 3, c.item.crop, c.item.crop});
+}
+
+// ---- branch weights ------------------------------------------------------------------------
+
+TEST(BranchWeights, StatisticsAreEdgeCountsAndSumsOfTheRawBranches) {
+  RelationBranches b;
+  b.ref_ref = torch::tensor({0.f, 1.f, 1.f, 0.f}).reshape({2, 2});
+  b.knn = torch::tensor({0.f, 0.5f, 0.25f, 0.f}).reshape({2, 2});
+  const torch::Tensor s = branch_statistics(b);
+  const std::vector<float> expected = {2, 2, 0, 0, 0, 0, 0, 0, 2, 0.75f, 0, 0};
+  ASSERT_EQ(s.numel(), 12);
+  for (int i = 0; i < 12; ++i) EXPECT_FLOAT_EQ(s[i].item<float>(), expected[i]) << i;
+}
+
+TEST(BranchWeights, ModesAndSwitchedOffBranches) {
+  BranchWeightMlp mlp(27);
+  const torch::Tensor stats = torch::arange(12, torch::kFloat32);
+  const std::array<bool, kBranchCount> active = {true, true, false, true, true, true};
+  const torch::Tensor uniform = branch_weights(mlp, stats, active, BranchWeightMode::kUniform);
+  for (int b = 0; b < kBranchCount; ++b) EXPECT_FLOAT_EQ(uniform[b].item<float>(), b == 2 ? 0.f : 0.2f);
+
+  const torch::Tensor frozen = branch_weights(mlp, stats, active, BranchWeightMode::kFrozen);
+  EXPECT_FALSE(frozen.requires_grad());
+  EXPECT_EQ(frozen[2].item<float>(), 0.f);
+  EXPECT_NEAR(frozen.sum().item<float>(), 1.f, 1e-6);
+
+  const torch::Tensor trained = branch_weights(mlp, stats, active, BranchWeightMode::kTrained);
+  ASSERT_TRUE(trained.requires_grad());
+  EXPECT_TRUE(torch::equal(trained.detach(), frozen));
+  (trained * torch::arange(6, torch::kFloat32)).sum().backward();
+  bool any_grad = false;
+  for (const auto& p : mlp->parameters()) any_grad |= p.grad().defined() && p.grad().abs().sum().item<float>() > 0;
+  EXPECT_TRUE(any_grad);
+
+  expect_error([&] { branch_weights(mlp, stats, {false, false, false, false, false, false}, BranchWeightMode::kFrozen); },
+               ErrorKind::kUsage, "every branch");
+}
+
+TEST(BranchWeights, InitialisationDependsOnlyOnTheSeed) {
+  BranchWeightMlp a(27), b(27), c(28);
+  const torch::Tensor stats = torch::linspace(-1, 5, 12);
+  EXPECT_TRUE(torch::equal(a->forward(stats), b->forward(stats)));
+  EXPECT_FALSE(torch::equal(a->forward(stats), c->forward(stats)));
+}
+
+// ---- objectives ----------------------------------------------------------------------------
+
+TEST(Objectives, NtXentAgainstHandArithmetic) {
+  // Rows (unnormalised): u0 = (1,0), u1 = (0,1), u2 = (1,1)/√2, u3 = (−1,0); positives 0–1 and 2–3; τ = 0.5.
+  const torch::Tensor z = torch::tensor({1.f, 0.f, 0.f, 2.f, 3.f, 3.f, -1.f, 0.f}).reshape({4, 2});
+  torch::Tensor pos = torch::zeros({4, 4}, torch::kBool);
+  pos[0][1] = pos[1][0] = pos[2][3] = pos[3][2] = true;
+  const double r = 1.0 / std::sqrt(2.0);
+  const double cos[4][4] = {{1, 0, r, -1}, {0, 1, r, 0}, {r, r, 1, -r}, {-1, 0, -r, 1}};
+  const int partner[4] = {1, 0, 3, 2};
+  double expected = 0;
+  for (int i = 0; i < 4; ++i) {
+    double denominator = 0;
+    for (int j = 0; j < 4; ++j) {
+      if (j != i) denominator += std::exp(cos[i][j] / 0.5);
+    }
+    expected += -std::log(std::exp(cos[i][partner[i]] / 0.5) / denominator) / 4;
+  }
+  EXPECT_NEAR(nt_xent_loss(z, pos, 0.5).item<double>(), expected, 1e-6);
+}
+
+TEST(Objectives, SimclrPositivesAreSameScaleSameDistortionOtherContent) {
+  const BatchLayout layout{2, 6, 2, 3};  // B = 2, 3 references, F = 2, L = 3
+  const torch::Tensor m = simclr_positive_mask(layout);
+  ASSERT_EQ(m.size(0), layout.nodes());
+  EXPECT_TRUE(torch::equal(m, m.t()));
+  EXPECT_TRUE(torch::equal(m.sum(1), torch::full({layout.nodes()}, 2, torch::kLong)));  // n_refs − 1 each
+  const int d = layout.dist_node(0, 0, 1, 2);
+  EXPECT_TRUE(m[d][layout.dist_node(0, 1, 1, 2)].item<bool>());    // other content, same scale
+  EXPECT_TRUE(m[d][layout.dist_node(0, 2, 1, 2)].item<bool>());
+  EXPECT_FALSE(m[d][layout.dist_node(0, 3, 1, 2)].item<bool>());   // same content, half scale: hard negative
+  EXPECT_FALSE(m[d][layout.dist_node(0, 1, 1, 1)].item<bool>());   // other level
+  EXPECT_FALSE(m[d][layout.dist_node(1, 1, 1, 2)].item<bool>());   // other item
+  EXPECT_TRUE(m[layout.ref_node(1, 3)][layout.ref_node(1, 5)].item<bool>());  // pristine half-scale views
+  EXPECT_FALSE(m[layout.ref_node(1, 3)][layout.ref_node(1, 0)].item<bool>());
+}
+
+TEST(Objectives, VicregPairsTheHalvesWithTheMeanSquaredError) {
+  // n_ref = 2: Z1 = [z0 ; z2], Z2 = [z1 ; z3].
+  const torch::Tensor z = torch::tensor({1.f, 2.f, 0.f, 1.f, 3.f, -1.f, 2.f, 2.f}).reshape({4, 2});
+  const ShamisaLossTerms t = vicreg_loss(z, 2);
+  // (1−0)² + (2−1)² + (3−2)² + (−1−2)² = 1 + 1 + 1 + 9 = 12 over 4 entries.
+  EXPECT_NEAR(t.inv.item<double>(), 3.0, 1e-6);
+  EXPECT_NEAR(t.inv_total.item<double>(), 6.0, 1e-6);
+  const ShamisaLossCoefficients k;
+  EXPECT_NEAR(t.total.item<double>(),
+              k.variance * t.var.item<double>() + k.invariance * 6.0 + k.covariance * t.cov.item<double>(), 1e-4);
+}
+
+// ---- config --------------------------------------------------------------------------------
+
+TEST(TrainConfigTest, PaperFileIsThePublishedRecipe) {
+  const TrainConfig paper = read_train_config(repo_file("configs/paper.json"));
+  nlohmann::json file = train_config_to_json(paper);
+  nlohmann::json defaults = train_config_to_json(TrainConfig{});
+  EXPECT_EQ(paper.micro_batch, 36);  // the only departure: gradient caching on CPU
+  file.erase("micro_batch");
+  defaults.erase("micro_batch");
+  EXPECT_EQ(file, defaults);
+  EXPECT_EQ(train_batch_layout(paper).nodes(), 252);
+  EXPECT_EQ(dist_dist_top_k(paper), 4096);
+}
+
+TEST(TrainConfigTest, CpuDefaultFileIsValid) {
+  const TrainConfig c = read_train_config(repo_file("configs/cpu-default.json"));
+  EXPECT_EQ(c.name, "cpu-default");
+  EXPECT_EQ(c.objective, Objective::kShamisa);
+}
+
+TEST(TrainConfigTest, RoundTripThroughJson) {
+  TrainConfig c = tiny_config(Objective::kSimclr);
+  c.relations.binary = true;
+  c.relations.structural_rule = StructuralRule::kReferenceParity;
+  c.relations.branch_weights = BranchWeightMode::kTrained;
+  c.item.composition.distribution = SeverityDistribution::kDiscrete;
+  const nlohmann::json j = train_config_to_json(c);
+  EXPECT_EQ(train_config_to_json(train_config_from_json(j, "test")), j);
+}
+
+TEST(TrainConfigTest, MistakesNameTheFileAndTheKey) {
+  using nlohmann::json;
+  auto parse = [](const json& j) { train_config_from_json(j, "cfg.json"); };
+  expect_error([&] { parse(json{{"data", {{"crpo", 128}}}}); }, ErrorKind::kUsage, "cfg.json: 'data.crpo' is not a known key");
+  expect_error([&] { parse(json{{"steps", "many"}}); }, ErrorKind::kUsage, "'steps' has the wrong type");
+  expect_error([&] { parse(json{{"objective", "byol"}}); }, ErrorKind::kUsage, "'objective'");
+  expect_error([&] { parse(json{{"encoder", {{"depth", 19}}}}); }, ErrorKind::kUsage, "'encoder'");
+  expect_error([&] { parse(json{{"relations", {{"curve", "linear"}}}}); }, ErrorKind::kUsage, "relations.curve");
+  expect_error([&] { parse(json{{"micro_batch", -1}}); }, ErrorKind::kUsage, "micro_batch");
+  expect_error([&] { parse(json::array()); }, ErrorKind::kUsage, "must be a JSON object");
+}
+
+// ---- optimiser -----------------------------------------------------------------------------
+
+TEST(Optimiser, CosineSchedule) {
+  OptimizerConfig o;
+  EXPECT_DOUBLE_EQ(cosine_learning_rate(o, 0, 100), 1.5e-3);
+  EXPECT_NEAR(cosine_learning_rate(o, 50, 100), (1.5e-3 + 1e-6) / 2, 1e-15);
+  EXPECT_NEAR(cosine_learning_rate(o, 100, 100), 1e-6, 1e-15);
+}
+
+TEST(Optimiser, SgdEqualsTorchOptimSgd) {
+  torch::manual_seed(3);
+  torch::Tensor mine = torch::randn({5, 4}).requires_grad_(true);
+  torch::Tensor theirs = mine.detach().clone().requires_grad_(true);
+  OptimizerConfig o;
+  torch::optim::SGD reference({theirs}, torch::optim::SGDOptions(0.1).momentum(o.momentum).weight_decay(o.weight_decay));
+  std::map<std::string, torch::Tensor> momentum;
+  for (int step = 0; step < 3; ++step) {
+    const torch::Tensor g = torch::randn({5, 4});
+    mine.mutable_grad() = g.clone();
+    theirs.mutable_grad() = g.clone();
+    sgd_update({{"w", mine}}, momentum, o, 0.1);
+    reference.step();
+  }
+  EXPECT_TRUE(torch::allclose(mine, theirs, 0, 1e-7));
+  ASSERT_EQ(momentum.count("w"), 1u);
+}
+
+// ---- one step ------------------------------------------------------------------------------
+
+TEST(TrainStep, BatchTensorsFollowTheNodeIndexing) {
+  const BatchLayout layout{2, 4, 2, 3};
+  TrainingBatch batch;
+  for (int b = 0; b < 2; ++b) {
+    TrainingItem item;
+    item.refs = torch::arange(4, torch::kFloat32).reshape({4, 1, 1, 1}).expand({4, 3, 2, 2}) + 1000 * b;
+    item.dists = torch::arange(24, torch::kFloat32).reshape({4, 2, 3, 1, 1, 1}).expand({4, 2, 3, 3, 2, 2}) +
+                 100 + 1000 * b;
+    for (int i = 0; i < 6; ++i) item.variable_severity.push_back(10 * b + i);
+    batch.items.push_back(item);
+  }
+  const torch::Tensor x = batch_images(batch);
+  ASSERT_EQ(x.size(0), layout.nodes());
+  for (int b = 0; b < 2; ++b) {
+    for (int v = 0; v < 4; ++v) {
+      EXPECT_EQ(x[layout.ref_node(b, v)][0][0][0].item<float>(), 1000 * b + v);
+      for (int f = 0; f < 2; ++f) {
+        for (int l = 0; l < 3; ++l) {
+          EXPECT_EQ(x[layout.dist_node(b, v, f, l)][2][1][1].item<float>(), 1000 * b + 100 + (v * 2 + f) * 3 + l);
+        }
+      }
+    }
+  }
+  const std::vector<double> s = batch_variable_severity(batch);
+  ASSERT_EQ(s.size(), 12u);
+  EXPECT_EQ(s[6 + 4], 14.0);  // (b·F + f)·L + l for b = 1, f = 1, l = 1
+}
+
+class GradientCache : public ::testing::TestWithParam<Objective> {};
+
+TEST_P(GradientCache, SameUpdateAsThePlainStep) {
+  TrainConfig c = tiny_config(GetParam());
+  c.micro_batch = 6;  // 20 nodes in passes of 6, 6, 6, 2
+  const torch::Tensor images = random_images(c, 11);
+  TrainingModel plain = make_training_model(c);
+  TrainingModel cached = make_training_model(c);
+  const StepStatistics a = compute_step_gradients(plain, c, images, tiny_severity(), false);
+  const StepStatistics b = compute_step_gradients(cached, c, images, tiny_severity(), true);
+  EXPECT_NEAR(a.terms.at("loss"), b.terms.at("loss"), 1e-5 * std::max(1.0, std::abs(a.terms.at("loss"))));
+
+  std::map<std::string, torch::Tensor> ma, mb;
+  const NamedTensors pa = plain.trainable_parameters(c), pb = cached.trainable_parameters(c);
+  OptimizerConfig o;
+  o.lr = 0.5;  // large, so that a wrong gradient shows in the parameters
+  sgd_update(pa, ma, o, o.lr);
+  sgd_update(pb, mb, o, o.lr);
+  ASSERT_EQ(pa.size(), pb.size());
+  int with_gradient = 0;
+  for (std::size_t i = 0; i < pa.size(); ++i) {
+    if (pa[i].second.grad().defined()) {
+      ++with_gradient;
+      ASSERT_TRUE(pb[i].second.grad().defined()) << pa[i].first;
+    }
+    EXPECT_TRUE(torch::allclose(pa[i].second, pb[i].second, 0, 1e-5)) << pa[i].first;
+  }
+  EXPECT_GT(with_gradient, 60);
+  // BatchNorm running statistics were updated once per micro-batch in both.
+  const NamedTensors sa = plain.state(c), sb = cached.state(c);
+  for (std::size_t i = 0; i < sa.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(sa[i].second.to(torch::kDouble), sb[i].second.to(torch::kDouble), 0, 1e-5))
+        << sa[i].first;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Objectives, GradientCache,
+                         ::testing::Values(Objective::kShamisa, Objective::kVicreg, Objective::kSimclr));
+
+TEST(TrainStep, EveryAblationGivesAFiniteLossAndEncoderGradients) {
+  std::vector<std::function<void(TrainConfig&)>> ablations = {
+      [](TrainConfig&) {},
+      [](TrainConfig& c) { c.relations.binary = true; },
+      [](TrainConfig& c) { c.loss.graph_regulariser = 0; },
+      [](TrainConfig& c) { c.relations.branch_weights = BranchWeightMode::kUniform; },
+      [](TrainConfig& c) { c.relations.branch_weights = BranchWeightMode::kTrained; },
+      [](TrainConfig& c) { c.relations.transport = false; },
+      [](TrainConfig& c) { c.relations.knn = false; },
+      [](TrainConfig& c) { c.relations.ref_dist = c.relations.dist_dist = false; },
+      [](TrainConfig& c) { c.relations.knn = c.relations.transport = false; c.relations.ref_ref = false; },
+      [](TrainConfig& c) { c.relations.transport_options.ot_coefficient = 0; },
+      [](TrainConfig& c) { c.relations.original_curve = true; },
+      [](TrainConfig& c) { c.relations.structural_rule = StructuralRule::kReferenceParity; },
+  };
+  const torch::Tensor images = random_images(tiny_config(), 5);
+  for (std::size_t i = 0; i < ablations.size(); ++i) {
+    TrainConfig c = tiny_config();
+    ablations[i](c);
+    TrainingModel model = make_training_model(c);
+    const StepStatistics s = compute_step_gradients(model, c, images, tiny_severity(), false);
+    EXPECT_TRUE(std::isfinite(s.terms.at("loss"))) << "ablation " << i;
+    EXPECT_TRUE(model.encoder->parameters()[0].grad().defined()) << "ablation " << i;
+    if (c.relations.branch_weights == BranchWeightMode::kTrained) {
+      EXPECT_TRUE(model.branch_mlp->parameters().back().grad().defined());
+    }
+  }
+}
+
+// ---- checkpoints ---------------------------------------------------------------------------
+
+TEST(Checkpoint, RoundTripKeepsEverything) {
+  test::TempDir dir;
+  TrainingState s = make_training_state(tiny_config(), "0123456789abcdef");
+  s.step = 3;
+  s.momentum["model.encoder.conv1.weight"] = torch::randn(s.model.encoder->parameters()[0].sizes());
+  {
+    torch::NoGradGuard no_grad;
+    s.model.projector->parameters()[0].add_(1.0);
+  }
+  save_checkpoint(dir.path("c.safetensors"), s);
+  const TrainingState r = load_checkpoint(dir.path("c.safetensors"));
+  EXPECT_EQ(r.step, 3);
+  EXPECT_EQ(r.images_digest, "0123456789abcdef");
+  EXPECT_EQ(train_config_to_json(r.config), train_config_to_json(s.config));
+  const NamedTensors a = s.model.state(s.config), b = r.model.state(r.config);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i].second, b[i].second)) << a[i].first;
+  ASSERT_EQ(r.momentum.size(), 1u);
+  EXPECT_TRUE(torch::equal(r.momentum.at("model.encoder.conv1.weight"), s.momentum.at("model.encoder.conv1.weight")));
+}
+
+TEST(Checkpoint, BadFilesAreModelErrorsNamingTheFile) {
+  test::TempDir dir;
+  const std::string good = dir.path("good.safetensors");
+  save_checkpoint(good, make_training_state(tiny_config(), "x"));
+  std::vector<std::uint8_t> bytes = read_file_bytes(good);
+  bytes.resize(bytes.size() / 2);
+  test::write_bytes(dir.path("cut.safetensors"), bytes);
+  expect_error([&] { load_checkpoint(dir.path("cut.safetensors")); }, ErrorKind::kModel, "cut.safetensors");
+
+  TensorArchive plain;
+  plain.tensors["w"] = torch::zeros({2});
+  write_tensor_archive(dir.path("plain.safetensors"), plain);
+  expect_error([&] { load_checkpoint(dir.path("plain.safetensors")); }, ErrorKind::kModel, "not a training checkpoint");
+
+  TensorArchive edited = read_tensor_archive(good);
+  edited.tensors.erase("model.encoder.conv1.weight");
+  edited.tensors["model.extra"] = torch::zeros({1});
+  write_tensor_archive(dir.path("edited.safetensors"), edited);
+  expect_error([&] { load_checkpoint(dir.path("edited.safetensors")); }, ErrorKind::kModel,
+               "missing model.encoder.conv1.weight; unexpected model.extra");
+  expect_error([&] { load_checkpoint(dir.path("absent.safetensors")); }, ErrorKind::kModel, "absent.safetensors");
+}
+
+// ---- whole runs ----------------------------------------------------------------------------
+
+TrainRunOptions run_options(const std::string& run_dir) {
+  TrainRunOptions o;
+  o.images_dir = test::test_data("train");
+  o.run_dir = run_dir;
+  return o;
+}
+
+TEST(Trainer, TinyRunIsFiniteAndResumesBitForBit) {
+  test::TempDir dir;
+  TrainConfig c = tiny_config();
+  c.micro_batch = 8;  // the gradient-cached path, end to end
+  const TrainRunSummary straight = run_training(c, run_options(dir.path("straight")));
+  EXPECT_EQ(straight.steps_done, 4);
+  EXPECT_TRUE(std::isfinite(straight.last_loss));
+
+  TrainRunOptions first = run_options(dir.path("interrupted"));
+  first.stop_after = 1;
+  EXPECT_EQ(run_training(c, first).steps_done, 1);
+  TrainRunOptions second = run_options(dir.path("interrupted"));
+  second.resume = true;
+  const TrainRunSummary resumed = run_training(std::nullopt, second);
+  EXPECT_EQ(resumed.first_step, 1);
+  EXPECT_EQ(resumed.steps_done, 4);
+  EXPECT_EQ(read_file_bytes(straight.checkpoint), read_file_bytes(resumed.checkpoint));
+  EXPECT_EQ(resumed.last_loss, straight.last_loss);
+
+  // The log holds one line per step, 1..4, with every loss term.
+  std::ifstream log(run_log_path(dir.path("interrupted")));
+  std::string line;
+  std::int64_t expected_step = 1;
+  while (std::getline(log, line)) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    EXPECT_EQ(j.at("step").get<std::int64_t>(), expected_step++);
+    for (const char* key : {"loss", "var", "cov", "inv", "ot", "graph_reg", "inv_total", "lr", "branch_weights"}) {
+      EXPECT_TRUE(j.contains(key)) << key;
+    }
+    EXPECT_TRUE(std::isfinite(j.at("loss").get<double>()));
+  }
+  EXPECT_EQ(expected_step, 5);
+}
+
+TEST(Trainer, RunFolderMistakesAreUsageErrors) {
+  test::TempDir dir;
+  TrainConfig c = tiny_config();
+  TrainRunOptions o = run_options(dir.path("run"));
+  o.stop_after = 1;
+  run_training(c, o);
+  expect_error([&] { run_training(c, o); }, ErrorKind::kUsage, "already holds a run");
+
+  TrainRunOptions resume = run_options(dir.path("none"));
+  resume.resume = true;
+  expect_error([&] { run_training(c, resume); }, ErrorKind::kUsage, "no checkpoint to resume");
+
+  TrainRunOptions other_steps = run_options(dir.path("run"));
+  other_steps.resume = true;
+  other_steps.steps = 9;
+  expect_error([&] { run_training(std::nullopt, other_steps); }, ErrorKind::kUsage, "differs in: steps");
+
+  fs::create_directories(dir.path("two"));
+  fs::copy_file(test::test_data("train/discs.png"), dir.path("two/a.png"));
+  TrainRunOptions other_images = run_options(dir.path("run"));
+  other_images.resume = true;
+  other_images.images_dir = dir.path("two");
+  expect_error([&] { run_training(std::nullopt, other_images); }, ErrorKind::kUsage, "not the image list");
+
+  TrainConfig three = tiny_config();
+  three.item.n_refs = 3;
+  TrainRunOptions few = run_options(dir.path("few"));
+  few.images_dir = dir.path("two");
+  expect_error([&] { run_training(three, few); }, ErrorKind::kUsage, "holds 1 image(s)");
+}
+
+}  // namespace
+}  // namespace shamisa
