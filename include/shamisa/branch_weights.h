@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <torch/torch.h>
@@ -26,16 +27,18 @@ std::string branch_weight_mode_name(BranchWeightMode mode);
 
 // The 12 statistics in BranchIndex order: [count_0, sum_0, count_1, sum_1, ...], detached,
 // float32. count = number of non-zero entries of the N×N branch matrix (ordered pairs, before the
-// i < j filter), sum = the sum of its entries. Both are taken on the raw branch values, before the
-// coefficients of §7.2 are applied (the order is [U] in the spec). An undefined (switched-off)
-// branch gives (0, 0).
-torch::Tensor branch_statistics(const RelationBranches& branches);
+// i < j filter), or knn_edges for the kNN branch when given (its edge list before the coalesce has
+// 2 entries per kept affinity, where the matrix K + Kᵀ merges mutual pairs); sum = the sum of the
+// entries. Both are taken on the raw branch values, before the coefficients of §7.2 are applied
+// (the order is [U] in the spec). An undefined (switched-off) branch gives (0, 0).
+torch::Tensor branch_statistics(const RelationBranches& branches, std::optional<double> knn_edges = std::nullopt);
 
 // Φ: LayerNorm(12) → Linear(12→24) → LayerNorm(24) → PReLU → Linear(24→6); forward returns the
 // 6 logits. Parameter names follow the modules: "input_norm.*", "fc1.*", "hidden_norm.*",
 // "act.weight", "fc2.*". LayerNorms start at weight 1, bias 0; PReLU at 0.25 (one parameter);
-// the Linear layers are initialised as PyTorch's nn.Linear (weight and bias U(±1/√fan_in)) from a
-// private generator seeded with `seed`, so construction does not touch the global torch RNG.
+// the Linear layers are then re-initialised as PyTorch's nn.Linear (weight and bias U(±1/√fan_in))
+// from a private generator seeded with `seed`, so the weights depend on the seed only (the module
+// constructors still draw from the global torch RNG first; nothing in training reads it).
 class BranchWeightMlpImpl : public torch::nn::Module {
  public:
   explicit BranchWeightMlpImpl(std::uint64_t seed = 27);

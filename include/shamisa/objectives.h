@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include <torch/torch.h>
 
@@ -18,13 +19,18 @@ enum class Objective { kShamisa, kVicreg, kSimclr };
 Objective parse_objective(const std::string& name);
 std::string objective_name(Objective objective);
 
-// Plain VICReg (relations off, §8 last note): the halves Z1, Z2 of split_halves are the paired
-// embeddings, L_inv = mean over rows and columns of (Z1 − Z2)² (torch's mse_loss), and the rest is
-// §8 unchanged: L'_inv = 2·L_inv (no transport, no regulariser), L = c_var·L_var + c_inv·L'_inv +
-// c_cov·L_cov. With one item per step the pairs are the same node at full and half scale; with
-// two items they are node k of item 0 and node k of item 1 (quirk Q10).
-ShamisaLossTerms vicreg_loss(const torch::Tensor& z, std::int64_t n_ref,
+// Plain VICReg on the same data path. The invariance pairs are what VICReg needs for quality:
+// the same content and distortion at the two scales (node (b, v, f, l) of scale 0 against the node
+// with view v + n_refs, same b, f, l; pristine views likewise), for any number of items.
+// L_inv = mean over pairs and columns of (z_full − z_half)² (torch's mse_loss), L'_inv = 2·L_inv,
+// and L_var, L_cov are those of §8 on the halves of split_halves (quirk Q10), so L = c_var·L_var +
+// c_inv·L'_inv + c_cov·L_cov differs from SHAMISA's only in the relations. (§8's "MSE between paired
+// embeddings" read literally would pair item 0 with item 1 at B = 2: different content and
+// different distortions, i.e. distortion invariance — the opposite of a quality feature.)
+ShamisaLossTerms vicreg_loss(const torch::Tensor& z, const BatchLayout& layout,
                              const ShamisaLossCoefficients& coefficients = {});
+// The node indices of the pairs above: first = full-scale node, second = its half-scale twin.
+std::pair<torch::Tensor, torch::Tensor> scale_pairs(const BatchLayout& layout);
 
 // SimCLR positives as ARNIQA defines them (same distortion, same scale, different content): node i
 // and j ≠ i are positive when they belong to the same item, their views have the same scale and a

@@ -4,7 +4,8 @@
 // parameters and buffers ("model.encoder.<torchvision name>", "model.projector.*",
 // "model.prototypes.*", "model.branch_mlp.*"), the optimiser's momentum buffers
 // ("optimizer.momentum.<parameter name>") and metadata: format, the resolved config (JSON), the
-// number of completed steps and a digest of the training image list. Nothing else is needed to
+// number of completed steps, a digest of the training image list, the thread count, and the
+// number of momentum buffers. Nothing else is needed to
 // continue a run bit for bit: every random draw of the data comes from (seed, step).
 #ifndef SHAMISA_TRAINING_MODEL_H_
 #define SHAMISA_TRAINING_MODEL_H_
@@ -49,8 +50,10 @@ struct TrainingState {
   std::map<std::string, torch::Tensor> momentum;  // by parameter name; absent = not yet stepped
   std::int64_t step = 0;                          // completed steps
   std::string images_digest;                      // of the training image list
+  int threads = 1;  // LibTorch threads the run uses; reductions, hence the bytes, depend on it
 };
 
+// threads = the current torch::get_num_threads().
 TrainingState make_training_state(const TrainConfig& config, const std::string& images_digest);
 
 // Atomic write (temporary name, then rename).

@@ -26,7 +26,7 @@ std::string branch_weight_mode_name(BranchWeightMode mode) {
   return "frozen";
 }
 
-torch::Tensor branch_statistics(const RelationBranches& branches) {
+torch::Tensor branch_statistics(const RelationBranches& branches, std::optional<double> knn_edges) {
   torch::NoGradGuard no_grad;
   const torch::Tensor* ordered[kBranchCount] = {&branches.ref_ref,    &branches.ref_dist,
                                                 &branches.dist_dist,  &branches.structural,
@@ -39,6 +39,7 @@ torch::Tensor branch_statistics(const RelationBranches& branches) {
     stats[2 * b] = values.ne(0).sum().to(torch::kFloat32);
     stats[2 * b + 1] = values.sum();
   }
+  if (knn_edges && branches.knn.defined()) stats[2 * kBranchKnn] = static_cast<float>(*knn_edges);
   return stats;
 }
 

@@ -23,15 +23,36 @@ std::string objective_name(Objective objective) {
   return "shamisa";
 }
 
-ShamisaLossTerms vicreg_loss(const torch::Tensor& z, std::int64_t n_ref,
-                             const ShamisaLossCoefficients& k) {
+std::pair<torch::Tensor, torch::Tensor> scale_pairs(const BatchLayout& layout) {
+  layout.validate();
+  const int refs = layout.views / 2;
+  std::vector<std::int64_t> full, half;
+  for (int b = 0; b < layout.items; ++b) {
+    for (int r = 0; r < refs; ++r) {
+      full.push_back(layout.ref_node(b, r));
+      half.push_back(layout.ref_node(b, r + refs));
+      for (int f = 0; f < layout.compositions; ++f) {
+        for (int l = 0; l < layout.levels; ++l) {
+          full.push_back(layout.dist_node(b, r, f, l));
+          half.push_back(layout.dist_node(b, r + refs, f, l));
+        }
+      }
+    }
+  }
+  return {torch::tensor(full, torch::kLong), torch::tensor(half, torch::kLong)};
+}
+
+ShamisaLossTerms vicreg_loss(const torch::Tensor& z, const BatchLayout& layout, const ShamisaLossCoefficients& k) {
+  if (!z.defined() || z.dim() != 2 || z.size(0) != layout.nodes()) {
+    throw_internal_error("vicreg", "expects z with one row per node (" + std::to_string(layout.nodes()) + ")");
+  }
   ShamisaLossTerms t;
-  const auto halves = split_halves(z, n_ref);
-  const torch::Tensor z1 = halves.first.to(torch::kFloat32);
-  const torch::Tensor z2 = halves.second.to(torch::kFloat32);
-  t.var = variance_loss(z1, z2);
-  t.cov = covariance_loss(z1, z2);
-  t.inv = torch::mse_loss(z1, z2);
+  const torch::Tensor zf = z.to(torch::kFloat32);
+  const auto halves = split_halves(zf, layout.ref_nodes());
+  t.var = variance_loss(halves.first, halves.second);
+  t.cov = covariance_loss(halves.first, halves.second);
+  const auto pairs = scale_pairs(layout);
+  t.inv = torch::mse_loss(zf.index_select(0, pairs.first), zf.index_select(0, pairs.second));
   t.ot = torch::zeros({}, torch::kFloat32);
   t.graph_reg = torch::zeros({}, torch::kFloat32);
   t.inv_total = 2.0 * t.inv;

@@ -3,7 +3,9 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
+#include <type_traits>
 
 #include "shamisa/error.h"
 
@@ -21,15 +23,42 @@ class SectionReader {
     if (!object_.is_object()) fail(path_.empty() ? "the file" : path_, "must be a JSON object");
   }
 
+  // Strict: a number where a bool is expected, a fraction or negative number where a count is
+  // expected, or a value outside the field's range is an error, not a silent conversion.
   template <typename T>
   void read(const std::string& key, T& field) {
     known_.insert(key);
     const auto it = object_.find(key);
     if (it == object_.end()) return;
-    try {
-      field = it->template get<T>();
-    } catch (const json::exception&) {
-      fail(qualified(key), "has the wrong type (" + std::string(it->type_name()) + ")");
+    const json& v = *it;
+    auto wrong = [&](const std::string& expected) {
+      fail(qualified(key), "must be " + expected + " (got " + v.dump() + ")");
+    };
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!v.is_boolean()) wrong("true or false");
+      field = v.get<bool>();
+    } else if constexpr (std::is_integral_v<T>) {
+      if (!v.is_number_integer()) wrong("an integer");
+      if (v.is_number_unsigned()) {
+        const auto u = v.get<std::uint64_t>();
+        if (u > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) wrong("a smaller integer");
+        field = static_cast<T>(u);
+      } else {
+        const auto i = v.get<std::int64_t>();
+        if (std::is_unsigned_v<T> && i < 0) wrong("a non-negative integer");
+        if (!std::is_unsigned_v<T> && (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+                                       i > static_cast<std::int64_t>(std::numeric_limits<T>::max()))) {
+          wrong("a smaller integer");
+        }
+        field = static_cast<T>(i);
+      }
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (!v.is_number()) wrong("a number");
+      field = v.get<T>();
+      if (!std::isfinite(field)) wrong("a finite number");
+    } else {
+      if (!v.is_string()) wrong("a string");
+      field = v.get<std::string>();
     }
   }
 
@@ -255,17 +284,19 @@ void validate_train_config(const TrainConfig& c, const std::string& source) {
   } catch (const Error& e) {
     throw_usage_error(source, std::string("'encoder' is invalid: ") + e.what());
   }
-  require(c.steps >= 1, "steps", "must be at least 1");
-  require(c.projector_hidden >= 1 && c.projector_out >= 1, "projector", "sizes must be positive");
-  require(c.prototypes >= 1, "prototypes", "must be at least 1");
-  require(c.items_per_step >= 1, "data.items_per_step", "must be at least 1");
-  require(c.item.n_refs >= 2, "data.refs", "must be at least 2 (the relation graphs and SimCLR need two contents)");
+  require(c.steps >= 1 && c.steps <= 1000000000, "steps", "must be in [1, 1e9]");
+  require(c.projector_hidden >= 1 && c.projector_out >= 1 && c.projector_hidden <= 65536 && c.projector_out <= 65536,
+          "projector", "sizes must be in [1, 65536]");
+  require(c.prototypes >= 1 && c.prototypes <= 65536, "prototypes", "must be in [1, 65536]");
+  require(c.items_per_step >= 1 && c.items_per_step <= 64, "data.items_per_step", "must be in [1, 64]");
+  require(c.item.n_refs >= 2 && c.item.n_refs <= 16, "data.refs",
+          "must be in [2, 16] (the relation graphs and SimCLR need two contents)");
   require(c.item.crop >= 32 && c.item.crop <= 1024, "data.crop", "must be in [32, 1024]");
-  require(c.item.compositions >= 1, "data.compositions", "must be at least 1");
-  require(c.item.composition.levels >= 2, "data.levels", "must be at least 2");
+  require(c.item.compositions >= 1 && c.item.compositions <= 64, "data.compositions", "must be in [1, 64]");
+  require(c.item.composition.levels >= 2 && c.item.composition.levels <= 64, "data.levels", "must be in [2, 64]");
   require(c.item.composition.max_distortions >= 1 && c.item.composition.max_distortions <= 7,
           "data.max_distortions", "must be in [1, 7]");
-  require(c.prefetch_depth >= 1, "data.prefetch", "must be at least 1");
+  require(c.prefetch_depth >= 1 && c.prefetch_depth <= 64, "data.prefetch", "must be in [1, 64]");
   require(c.relations.knn_k >= 1, "relations.knn_k", "must be at least 1");
   require(c.relations.dist_dist_fraction >= 0 && c.relations.dist_dist_fraction <= 1,
           "relations.dist_dist_fraction", "must be in [0, 1]");

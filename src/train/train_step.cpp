@@ -43,19 +43,21 @@ ObjectiveOutput shamisa_objective(TrainingModel& model, const TrainConfig& confi
   if (r.ref_dist) branches.ref_dist = meta.ref_dist;
   if (r.dist_dist) branches.dist_dist = meta.dist_dist;
   if (r.structural) branches.structural = meta.structural;
-  branches.knn = r.knn ? knn_graph(h, r.knn_k) : torch::zeros({n, n}, torch::kFloat32);
+  // The kNN branch is K + Kᵀ of the kept affinities K: the coalesce of the edge list [E ; reversed E].
+  torch::Tensor knn_kept = r.knn ? knn_kept_affinities(h, r.knn_k) : torch::zeros({n, n}, torch::kFloat32);
+  if (r.binary) knn_kept = binarised(knn_kept);  // a mutual pair still sums to 2 (§7.4)
+  branches.knn = knn_kept + knn_kept.t();
   TransportResult transport;
   const bool need_transport = r.transport || r.transport_options.ot_coefficient != 0.0;
   if (need_transport) {
     transport = transport_branch(h, model.prototypes->weight(), meta.structural, r.transport_options);
     if (r.transport) branches.transport = transport.graph;
   }
-  if (r.binary) {
-    branches.knn = binarised(branches.knn);
-    if (branches.transport.defined()) branches.transport = binarised(branches.transport);
-  }
+  if (r.binary && branches.transport.defined()) branches.transport = binarised(branches.transport);
 
-  const torch::Tensor statistics = branch_statistics(branches);
+  // Φ counts the kNN edges as the reference's edge list has them before coalescing: 2 per kept entry.
+  const torch::Tensor statistics =
+      branch_statistics(branches, 2.0 * knn_kept.detach().ne(0).sum().item<double>());
   const std::array<bool, kBranchCount> active = {r.ref_ref, r.ref_dist, r.dist_dist,
                                                  r.structural, r.knn, r.transport};
   const torch::Tensor weights = branch_weights(model.branch_mlp, statistics, active, r.branch_weights);
@@ -107,7 +109,7 @@ ObjectiveOutput evaluate_objective(TrainingModel& model, const TrainConfig& conf
     case Objective::kShamisa:
       return shamisa_objective(model, config, h, variable_severity);
     case Objective::kVicreg: {
-      const ShamisaLossTerms terms = vicreg_loss(model.projector->forward(h), layout.ref_nodes(), config.loss);
+      const ShamisaLossTerms terms = vicreg_loss(model.projector->forward(h), layout, config.loss);
       return {terms.total, terms_statistics(terms)};
     }
     case Objective::kSimclr: {

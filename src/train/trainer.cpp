@@ -93,6 +93,10 @@ TrainRunSummary run_training(const std::optional<TrainConfig>& given_config, con
   const std::vector<std::string> images = expand_image_paths({options.images_dir}, /*recursive=*/true);
   const std::string digest = image_list_digest(images, options.images_dir);
   const std::string checkpoint = run_checkpoint_path(options.run_dir);
+  auto exists = [](const std::string& path) {
+    std::error_code ignored;
+    return fs::exists(path, ignored);
+  };
   auto with_overrides = [&](TrainConfig c) {
     if (options.steps) c.steps = *options.steps;
     if (options.seed) c.seed = *options.seed;
@@ -102,7 +106,7 @@ TrainRunSummary run_training(const std::optional<TrainConfig>& given_config, con
 
   TrainingState state;
   if (options.resume) {
-    if (!fs::exists(checkpoint)) {
+    if (!exists(checkpoint)) {
       throw_usage_error(options.run_dir, "has no checkpoint to resume (" + checkpoint + " does not exist)");
     }
     if (!options.init.empty()) throw_usage_error("--init", "applies to a fresh run only, not with --resume");
@@ -117,10 +121,15 @@ TrainRunSummary run_training(const std::optional<TrainConfig>& given_config, con
       throw_usage_error(options.images_dir, "is not the image list this run was trained on (the image names or "
                                             "sizes differ from the checkpoint's)");
     }
+    if (state.threads != torch::get_num_threads()) {
+      throw_usage_error("--threads", "the run was trained with " + std::to_string(state.threads) +
+                                         " threads; resume it with --threads " + std::to_string(state.threads) +
+                                         " (the floating-point sums, hence the result, depend on the count)");
+    }
     truncate_log(run_log_path(options.run_dir), state.step);
   } else {
     if (!given_config) throw_usage_error("--config", "a fresh run needs a config");
-    if (fs::exists(checkpoint)) {
+    if (exists(checkpoint)) {
       throw_usage_error(options.run_dir, "already holds a run; pass --resume to continue it or choose another --out");
     }
     const TrainConfig config = with_overrides(*given_config);
@@ -168,12 +177,22 @@ TrainRunSummary run_training(const std::optional<TrainConfig>& given_config, con
                                            std::to_string(state.step + 1) + "; the last checkpoint is kept in " +
                                            checkpoint);
     }
+    // A finite loss can still come with a non-finite gradient; stepping on it would put NaN into
+    // the weights and then into the next checkpoint.
+    for (const auto& [name, p] : parameters) {
+      if (p.grad().defined() && !torch::isfinite(p.grad()).all().item<bool>()) {
+        throw_internal_error("training", "the gradient of " + name + " became non-finite at step " +
+                                             std::to_string(state.step + 1) + "; the last checkpoint is kept in " +
+                                             checkpoint);
+      }
+    }
     sgd_update(parameters, state.momentum, config.optimizer, lr);
     ++state.step;
     summary.last_loss = loss;
     log << log_line(state.step, lr, stats, config, seconds_since(step_start), batch.wait_seconds, images_per_step).dump()
         << "\n";
     log.flush();
+    if (!log) throw_input_error(run_log_path(options.run_dir), "cannot write the training log (disk full?)");
     saved_last = false;
     if (state.step % config.checkpoint_every == 0 || state.step == end) {
       save_checkpoint(checkpoint, state);
@@ -181,7 +200,7 @@ TrainRunSummary run_training(const std::optional<TrainConfig>& given_config, con
     }
     progress.advance(images_per_step);
   }
-  if (!saved_last || !fs::exists(checkpoint)) save_checkpoint(checkpoint, state);
+  if (!saved_last || !exists(checkpoint)) save_checkpoint(checkpoint, state);
   progress.finish();
   summary.steps_done = state.step;
   summary.seconds = seconds_since(start);

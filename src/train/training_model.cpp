@@ -2,6 +2,7 @@
 #include "shamisa/training_model.h"
 
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -78,6 +79,7 @@ TrainingState make_training_state(const TrainConfig& config, const std::string& 
   s.config = config;
   s.model = make_training_model(config);
   s.images_digest = images_digest;
+  s.threads = torch::get_num_threads();
   return s;
 }
 
@@ -94,6 +96,8 @@ void save_checkpoint(const std::string& path, const TrainingState& state) {
   archive.metadata["config"] = train_config_to_json(state.config).dump();
   archive.metadata["step"] = std::to_string(state.step);
   archive.metadata["images_digest"] = state.images_digest;
+  archive.metadata["threads"] = std::to_string(state.threads);
+  archive.metadata["momentum_buffers"] = std::to_string(state.momentum.size());
   archive.metadata["code_version"] = version();
   write_tensor_archive(path, archive);
 }
@@ -118,13 +122,19 @@ TrainingState load_checkpoint(const std::string& path) {
   } catch (const Error& e) {
     throw_model_error(path, e.what());
   }
-  try {
-    std::size_t used = 0;
-    state.step = std::stoll(meta("step"), &used);
-    if (used != meta("step").size() || state.step < 0) throw std::invalid_argument("step");
-  } catch (const std::exception&) {
-    throw_model_error(path, "invalid step count '" + meta("step") + "'");
-  }
+  auto count = [&](const std::string& key) -> std::int64_t {
+    const std::string& text = meta(key);
+    try {
+      std::size_t used = 0;
+      const std::int64_t value = std::stoll(text, &used);
+      if (used == text.size() && value >= 0) return value;
+    } catch (const std::exception&) {
+    }
+    throw_model_error(path, "invalid " + key + " '" + text + "'");
+  };
+  state.step = count("step");
+  state.threads = static_cast<int>(std::min<std::int64_t>(count("threads"), 1 << 20));
+  const std::int64_t momentum_buffers = count("momentum_buffers");
   state.images_digest = meta("images_digest");
   state.model = make_training_model(state.config);
 
@@ -136,10 +146,10 @@ TrainingState load_checkpoint(const std::string& path) {
     const auto it = archive.tensors.find(name);
     if (it == archive.tensors.end()) {
       problems += " missing " + name + ";";
-    } else if (it->second.sizes() != target.sizes()) {
-      problems += " wrong shape for " + name + ";";
+    } else if (it->second.sizes() != target.sizes() || it->second.dtype() != target.dtype()) {
+      problems += " wrong shape or type for " + name + ";";
     } else {
-      target.copy_(it->second.to(target.dtype()));
+      target.copy_(it->second);
     }
   }
   std::map<std::string, torch::Tensor> trainable;
@@ -149,14 +159,18 @@ TrainingState load_checkpoint(const std::string& path) {
     if (name.rfind(momentum_prefix, 0) == 0) {
       const std::string param = name.substr(momentum_prefix.size());
       const auto p = trainable.find(param);
-      if (p == trainable.end() || p->second.sizes() != tensor.sizes()) {
+      if (p == trainable.end() || p->second.sizes() != tensor.sizes() || p->second.dtype() != tensor.dtype()) {
         problems += " unexpected momentum " + param + ";";
       } else {
-        state.momentum[param] = tensor.to(torch::kFloat32).clone();
+        state.momentum[param] = tensor.clone();
       }
     } else if (expected.count(name) == 0) {
       problems += " unexpected " + name + ";";
     }
+  }
+  if (static_cast<std::int64_t>(state.momentum.size()) != momentum_buffers) {
+    problems += " " + std::to_string(momentum_buffers) + " momentum buffers recorded, " +
+                std::to_string(state.momentum.size()) + " found;";
   }
   if (!problems.empty()) {
     problems.pop_back();

@@ -134,16 +134,26 @@ TEST(Objectives, SimclrPositivesAreSameScaleSameDistortionOtherContent) {
   EXPECT_FALSE(m[layout.ref_node(1, 3)][layout.ref_node(1, 0)].item<bool>());
 }
 
-TEST(Objectives, VicregPairsTheHalvesWithTheMeanSquaredError) {
-  // n_ref = 2: Z1 = [z0 ; z2], Z2 = [z1 ; z3].
-  const torch::Tensor z = torch::tensor({1.f, 2.f, 0.f, 1.f, 3.f, -1.f, 2.f, 2.f}).reshape({4, 2});
-  const ShamisaLossTerms t = vicreg_loss(z, 2);
-  // (1−0)² + (2−1)² + (3−2)² + (−1−2)² = 1 + 1 + 1 + 9 = 12 over 4 entries.
-  EXPECT_NEAR(t.inv.item<double>(), 3.0, 1e-6);
-  EXPECT_NEAR(t.inv_total.item<double>(), 6.0, 1e-6);
+TEST(Objectives, VicregPairsEachNodeWithItsOtherScaleTwin) {
+  // B = 2, one reference per scale (V = 2), F = 1, L = 1: nodes ref(0,0)=0, ref(0,1)=1, ref(1,0)=2,
+  // ref(1,1)=3, dist(0,0)=4, dist(0,1)=5, dist(1,0)=6, dist(1,1)=7. Pairs: 0–1, 4–5, 2–3, 6–7.
+  const BatchLayout layout{2, 2, 1, 1};
+  const auto pairs = scale_pairs(layout);
+  EXPECT_TRUE(torch::equal(pairs.first, torch::tensor({0, 4, 2, 6}, torch::kLong)));
+  EXPECT_TRUE(torch::equal(pairs.second, torch::tensor({1, 5, 3, 7}, torch::kLong)));
+  // z_i = (i, i²): every pair differs by (1, 2i+1); squares summed over pairs 0,4,2,6:
+  // (1+1) + (1+81) + (1+25) + (1+169) = 280 over 8 entries = 35.
+  torch::Tensor z = torch::zeros({8, 2});
+  for (int i = 0; i < 8; ++i) {
+    z[i][0] = i;
+    z[i][1] = i * i;
+  }
+  const ShamisaLossTerms t = vicreg_loss(z, layout);
+  EXPECT_NEAR(t.inv.item<double>(), 35.0, 1e-5);
+  EXPECT_NEAR(t.inv_total.item<double>(), 70.0, 1e-5);
   const ShamisaLossCoefficients k;
-  EXPECT_NEAR(t.total.item<double>(),
-              k.variance * t.var.item<double>() + k.invariance * 6.0 + k.covariance * t.cov.item<double>(), 1e-4);
+  const double expected = k.variance * t.var.item<double>() + k.invariance * 70.0 + k.covariance * t.cov.item<double>();
+  EXPECT_NEAR(t.total.item<double>(), expected, 1e-6 * expected);  // float32 accumulation
 }
 
 // ---- config --------------------------------------------------------------------------------
@@ -180,7 +190,13 @@ TEST(TrainConfigTest, MistakesNameTheFileAndTheKey) {
   using nlohmann::json;
   auto parse = [](const json& j) { train_config_from_json(j, "cfg.json"); };
   expect_error([&] { parse(json{{"data", {{"crpo", 128}}}}); }, ErrorKind::kUsage, "cfg.json: 'data.crpo' is not a known key");
-  expect_error([&] { parse(json{{"steps", "many"}}); }, ErrorKind::kUsage, "'steps' has the wrong type");
+  expect_error([&] { parse(json{{"steps", "many"}}); }, ErrorKind::kUsage, "'steps' must be an integer");
+  expect_error([&] { parse(json{{"steps", 2.5}}); }, ErrorKind::kUsage, "'steps' must be an integer (got 2.5)");
+  expect_error([&] { parse(json{{"seed", -1}}); }, ErrorKind::kUsage, "'seed' must be a non-negative integer");
+  expect_error([&] { parse(json{{"data", {{"items_per_step", true}}}}); }, ErrorKind::kUsage, "must be an integer");
+  expect_error([&] { parse(json{{"relations", {{"binary", 1}}}}); }, ErrorKind::kUsage, "must be true or false");
+  expect_error([&] { parse(json{{"relations", {{"knn_k", 1e300}}}}); }, ErrorKind::kUsage, "'relations.knn_k' must be an integer");
+  expect_error([&] { parse(json{{"data", {{"items_per_step", 100000}}}}); }, ErrorKind::kUsage, "data.items_per_step");
   expect_error([&] { parse(json{{"objective", "byol"}}); }, ErrorKind::kUsage, "'objective'");
   expect_error([&] { parse(json{{"encoder", {{"depth", 19}}}}); }, ErrorKind::kUsage, "'encoder'");
   expect_error([&] { parse(json{{"relations", {{"curve", "linear"}}}}); }, ErrorKind::kUsage, "relations.curve");
@@ -418,6 +434,14 @@ TEST(Trainer, RunFolderMistakesAreUsageErrors) {
   other_steps.resume = true;
   other_steps.steps = 9;
   expect_error([&] { run_training(std::nullopt, other_steps); }, ErrorKind::kUsage, "differs in: steps");
+
+  const int threads = torch::get_num_threads();
+  torch::set_num_threads(threads + 1);
+  TrainRunOptions resume_other_threads = run_options(dir.path("run"));
+  resume_other_threads.resume = true;
+  expect_error([&] { run_training(std::nullopt, resume_other_threads); }, ErrorKind::kUsage,
+               "resume it with --threads " + std::to_string(threads));
+  torch::set_num_threads(threads);
 
   fs::create_directories(dir.path("two"));
   fs::copy_file(test::test_data("train/discs.png"), dir.path("two/a.png"));
