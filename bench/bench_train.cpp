@@ -50,6 +50,13 @@ void train_step(benchmark::State& state, const std::string& name) {
   }
   state.SetItemsProcessed(state.iterations() * n);
   state.counters["images_per_step"] = static_cast<double>(n);
+  // Encoder convolutions only: forward + backward (inputs and weights) ≈ 3 forward passes, plus
+  // the extra forward pass of gradient caching.
+  const double passes = cache ? 4.0 : 3.0;
+  const double flops = 2.0 * passes * encoder_forward_macs(config.encoder, config.item.crop, config.item.crop);
+  state.counters["encoder_GFLOPs"] =
+      benchmark::Counter(flops * static_cast<double>(n) * static_cast<double>(state.iterations()) / 1e9,
+                         benchmark::Counter::kIsRate);
   state.counters["peak_rss_MiB"] = peak_rss_mib();
 }
 

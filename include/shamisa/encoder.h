@@ -28,6 +28,13 @@ void validate_encoder_config(const EncoderConfig& config);
 // Dimension of the pooled feature h: 512·w for ResNet-18/34, 2048·w for ResNet-50.
 int encoder_feature_dim(const EncoderConfig& config);
 
+// Multiply-accumulates of one forward pass over an H×W image: the convolutions only (including
+// the downsample ones; BatchNorm, ReLU, pooling and additions are a few percent more), counted
+// from the architecture. ResNet-50 at 224×224 gives 4.09 G and ResNet-18 1.81 G, the figures
+// torchvision publishes. Training costs about 3× this per image (forward, and backward for
+// inputs and weights); FLOPs = 2 × MACs.
+double encoder_forward_macs(const EncoderConfig& config, int height, int width);
+
 // ResNet v1.5 (stride on the 3x3 convolution of the Bottleneck, as torchvision) ending in global
 // average pooling. Construction is deterministic: weights come from a private generator seeded
 // with `seed` (torchvision's init: kaiming_normal fan_out/relu for convolutions, BatchNorm

@@ -126,6 +126,45 @@ int encoder_feature_dim(const EncoderConfig& config) {
   return scaled_width(512, config.width) * (config.depth == 50 ? 4 : 1);
 }
 
+double encoder_forward_macs(const EncoderConfig& config, int height, int width) {
+  validate_encoder_config(config);
+  // Output size of a convolution or pooling with the given kernel, stride and padding.
+  auto out = [](int size, int kernel, int stride, int padding) { return (size + 2 * padding - kernel) / stride + 1; };
+  double macs = 0.0;
+  auto conv_macs = [&](int in, int out_channels, int kernel, int h, int w) {
+    macs += static_cast<double>(in) * out_channels * kernel * kernel * h * w;
+  };
+  int h = out(height, 7, 2, 3), w = out(width, 7, 2, 3);
+  int inplanes = scaled_width(64, config.width);
+  conv_macs(3, inplanes, 7, h, w);
+  h = out(h, 3, 2, 1);
+  w = out(w, 3, 2, 1);
+  const bool bottleneck = config.depth == 50;
+  const int expansion = bottleneck ? 4 : 1;
+  const std::vector<int> blocks = blocks_per_stage(config.depth);
+  const int bases[4] = {64, 128, 256, 512};
+  for (int s = 0; s < 4; ++s) {
+    const int planes = scaled_width(bases[s], config.width);
+    for (int b = 0; b < blocks[s]; ++b) {
+      const int stride = b == 0 && s > 0 ? 2 : 1;
+      const int oh = out(h, 3, stride, 1), ow = out(w, 3, stride, 1);
+      if (bottleneck) {
+        conv_macs(inplanes, planes, 1, h, w);
+        conv_macs(planes, planes, 3, oh, ow);
+        conv_macs(planes, planes * expansion, 1, oh, ow);
+      } else {
+        conv_macs(inplanes, planes, 3, oh, ow);
+        conv_macs(planes, planes, 3, oh, ow);
+      }
+      if (b == 0 && (stride != 1 || inplanes != planes * expansion)) conv_macs(inplanes, planes * expansion, 1, oh, ow);
+      inplanes = planes * expansion;
+      h = oh;
+      w = ow;
+    }
+  }
+  return macs;
+}
+
 ResNetEncoderImpl::ResNetEncoderImpl(const EncoderConfig& config, std::uint64_t seed)
     : config_(config) {
   feature_dim_ = encoder_feature_dim(config);

@@ -240,5 +240,15 @@ TEST(Encoder, PrototypeHeadWeightNormalisation) {
   EXPECT_TRUE(torch::allclose(head->forward(x), x.matmul(head->weight().t()), 1e-5, 1e-6));
 }
 
+TEST(Encoder, ForwardMacsMatchThePublishedFigures) {
+  // torchvision's model cards: ResNet-18 1.81 GFLOPS, ResNet-50 4.09 GFLOPS (multiply-adds, 224²).
+  EXPECT_NEAR(encoder_forward_macs({18, 1.0}, 224, 224) / 1e9, 1.81, 0.01);
+  EXPECT_NEAR(encoder_forward_macs({50, 1.0}, 224, 224) / 1e9, 4.09, 0.01);
+  // Every feature map doubles exactly from 224 to 448 (224 = 7·32), so the count quadruples.
+  EXPECT_DOUBLE_EQ(encoder_forward_macs({18, 0.5}, 224, 224) * 4, encoder_forward_macs({18, 0.5}, 448, 448));
+  // The stem alone for a 3-channel 8×8 input at width 0.25: 16 filters of 3·7·7 over 4×4 outputs.
+  EXPECT_GT(encoder_forward_macs({18, 0.25}, 8, 8), 16.0 * 3 * 49 * 16);
+}
+
 }  // namespace
 }  // namespace shamisa
