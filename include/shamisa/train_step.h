@@ -25,12 +25,18 @@ std::vector<double> batch_variable_severity(const TrainingBatch& batch);
 
 // What a step reports: every loss term by name ("loss", "var", "cov", "inv", "ot", "graph_reg",
 // "inv_total" for shamisa and vicreg; "loss", "nt_xent" for simclr), and for shamisa the branch
-// weights and the edge counts (non-zero ordered entries) of the six branches and of W.
+// weights and the edge counts of the six branches (kNN: 2 per kept entry) and of W, and the
+// collapse monitors.
 struct StepStatistics {
   std::map<std::string, double> terms;
   std::array<double, kBranchCount> branch_weights{};
   std::array<double, kBranchCount> branch_edges{};
   double aggregated_edges = 0.0;
+  // Collapse monitors: mean over feature columns of the standard deviation over the batch, for
+  // the L2-normalised encoder features h (≈ 1/√d when spread evenly, 0 when collapsed) and the
+  // projector output z (the variance term's target is 1).
+  double h_std = 0.0;
+  double z_std = 0.0;
 };
 
 struct ObjectiveOutput {

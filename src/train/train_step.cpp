@@ -22,10 +22,18 @@ StepStatistics terms_statistics(const ShamisaLossTerms& t) {
   return s;
 }
 
+// Mean over columns of the standard deviation over rows: the usual collapse monitor of
+// self-supervised training (0 = every row the same).
+double column_std(const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  return x.detach().to(torch::kFloat64).std(0, /*unbiased=*/true).mean().item<double>();
+}
+
 // A kept edge becomes 1 (ablation A1); the result is a constant.
 torch::Tensor binarised(const torch::Tensor& graph) { return graph.detach().gt(0).to(torch::kFloat32); }
 
 ObjectiveOutput shamisa_objective(TrainingModel& model, const TrainConfig& config, const torch::Tensor& h,
+                                  const torch::Tensor& z,
                                   const std::vector<double>& variable_severity) {
   const RelationConfig& r = config.relations;
   const BatchLayout layout = train_batch_layout(config);
@@ -63,7 +71,6 @@ ObjectiveOutput shamisa_objective(TrainingModel& model, const TrainConfig& confi
   const torch::Tensor weights = branch_weights(model.branch_mlp, statistics, active, r.branch_weights);
   const torch::Tensor w = aggregate_relations(branches, weights);
 
-  const torch::Tensor z = model.projector->forward(h);
   const ShamisaLossTerms terms =
       shamisa_loss(z, w, layout.ref_nodes(), need_transport ? transport.l_ot : torch::Tensor(), config.loss);
 
@@ -105,22 +112,27 @@ ObjectiveOutput evaluate_objective(TrainingModel& model, const TrainConfig& conf
   if (!h.defined() || h.dim() != 2 || h.size(0) != layout.nodes()) {
     throw_internal_error("objective", "expects h with one row per node (" + std::to_string(layout.nodes()) + ")");
   }
+  const torch::Tensor z = model.projector->forward(h);
+  ObjectiveOutput out;
   switch (config.objective) {
     case Objective::kShamisa:
-      return shamisa_objective(model, config, h, variable_severity);
+      out = shamisa_objective(model, config, h, z, variable_severity);
+      break;
     case Objective::kVicreg: {
-      const ShamisaLossTerms terms = vicreg_loss(model.projector->forward(h), layout, config.loss);
-      return {terms.total, terms_statistics(terms)};
+      const ShamisaLossTerms terms = vicreg_loss(z, layout, config.loss);
+      out = {terms.total, terms_statistics(terms)};
+      break;
     }
     case Objective::kSimclr: {
-      const torch::Tensor loss = nt_xent_loss(model.projector->forward(h), simclr_positive_mask(layout),
-                                              config.simclr_temperature);
-      ObjectiveOutput out{loss, {}};
+      const torch::Tensor loss = nt_xent_loss(z, simclr_positive_mask(layout), config.simclr_temperature);
+      out = {loss, {}};
       out.statistics.terms = {{"loss", loss.item<double>()}, {"nt_xent", loss.item<double>()}};
-      return out;
+      break;
     }
   }
-  throw_internal_error("objective", "unknown objective");
+  out.statistics.h_std = column_std(h);
+  out.statistics.z_std = column_std(z);
+  return out;
 }
 
 StepStatistics compute_step_gradients(TrainingModel& model, const TrainConfig& config, const torch::Tensor& images,

@@ -70,6 +70,8 @@ json log_line(std::int64_t step, double lr, const StepStatistics& s, const Train
     line["branch_edges"] = s.branch_edges;
     line["w_edges"] = s.aggregated_edges;
   }
+  line["h_std"] = s.h_std;
+  line["z_std"] = s.z_std;
   line["step_seconds"] = step_seconds;
   line["data_wait_seconds"] = wait_seconds;
   line["images_per_second"] = step_seconds > 0 ? static_cast<double>(images) / step_seconds : 0.0;

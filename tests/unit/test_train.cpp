@@ -410,7 +410,7 @@ TEST(Trainer, TinyRunIsFiniteAndResumesBitForBit) {
   while (std::getline(log, line)) {
     const nlohmann::json j = nlohmann::json::parse(line);
     EXPECT_EQ(j.at("step").get<std::int64_t>(), expected_step++);
-    for (const char* key : {"loss", "var", "cov", "inv", "ot", "graph_reg", "inv_total", "lr", "branch_weights"}) {
+    for (const char* key : {"loss", "var", "cov", "inv", "ot", "graph_reg", "inv_total", "lr", "branch_weights", "h_std", "z_std"}) {
       EXPECT_TRUE(j.contains(key)) << key;
     }
     EXPECT_TRUE(std::isfinite(j.at("loss").get<double>()));
