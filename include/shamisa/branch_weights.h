@@ -20,10 +20,7 @@
 
 namespace shamisa {
 
-enum class BranchWeightMode { kFrozen, kUniform, kTrained };
-// "frozen", "uniform", "trained"; usage error naming the accepted values otherwise.
-BranchWeightMode parse_branch_weight_mode(const std::string& name);
-std::string branch_weight_mode_name(BranchWeightMode mode);
+enum class BranchWeightMode { kFrozen, kUniform, kTrained };  // config names: frozen, uniform, trained
 
 // The 12 statistics in BranchIndex order: [count_0, sum_0, count_1, sum_1, ...], detached,
 // float32. count = number of non-zero entries of the N×N branch matrix (ordered pairs, before the

@@ -14,10 +14,7 @@
 
 namespace shamisa {
 
-enum class Objective { kShamisa, kVicreg, kSimclr };
-// "shamisa", "vicreg", "simclr"; usage error naming the accepted values otherwise.
-Objective parse_objective(const std::string& name);
-std::string objective_name(Objective objective);
+enum class Objective { kShamisa, kVicreg, kSimclr };  // config names: shamisa, vicreg, simclr
 
 // Plain VICReg on the same data path. The invariance pairs are what VICReg needs for quality:
 // the same content and distortion at the two scales (node (b, v, f, l) of scale 0 against the node

@@ -36,7 +36,7 @@ struct TrainingModel {
   // Φ's are included only in the "trained" branch-weight mode (ablation A4).
   NamedTensors trainable_parameters(const TrainConfig& config) const;
   // Every parameter and buffer with its checkpoint name (what a checkpoint stores).
-  NamedTensors state(const TrainConfig& config) const;
+  NamedTensors state() const;
   void train(bool on = true);
 };
 

@@ -10,22 +10,6 @@
 
 namespace shamisa {
 
-BranchWeightMode parse_branch_weight_mode(const std::string& name) {
-  if (name == "frozen") return BranchWeightMode::kFrozen;
-  if (name == "uniform") return BranchWeightMode::kUniform;
-  if (name == "trained") return BranchWeightMode::kTrained;
-  throw_usage_error("branch_weights", "expected frozen, uniform or trained, got '" + name + "'");
-}
-
-std::string branch_weight_mode_name(BranchWeightMode mode) {
-  switch (mode) {
-    case BranchWeightMode::kFrozen: return "frozen";
-    case BranchWeightMode::kUniform: return "uniform";
-    case BranchWeightMode::kTrained: return "trained";
-  }
-  return "frozen";
-}
-
 torch::Tensor branch_statistics(const RelationBranches& branches, std::optional<double> knn_edges) {
   torch::NoGradGuard no_grad;
   const torch::Tensor* ordered[kBranchCount] = {&branches.ref_ref,    &branches.ref_dist,

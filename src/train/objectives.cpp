@@ -7,22 +7,6 @@
 
 namespace shamisa {
 
-Objective parse_objective(const std::string& name) {
-  if (name == "shamisa") return Objective::kShamisa;
-  if (name == "vicreg") return Objective::kVicreg;
-  if (name == "simclr") return Objective::kSimclr;
-  throw_usage_error("objective", "expected shamisa, vicreg or simclr, got '" + name + "'");
-}
-
-std::string objective_name(Objective objective) {
-  switch (objective) {
-    case Objective::kShamisa: return "shamisa";
-    case Objective::kVicreg: return "vicreg";
-    case Objective::kSimclr: return "simclr";
-  }
-  return "shamisa";
-}
-
 std::pair<torch::Tensor, torch::Tensor> scale_pairs(const BatchLayout& layout) {
   layout.validate();
   const int refs = layout.views / 2;

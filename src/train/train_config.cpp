@@ -6,6 +6,8 @@
 #include <limits>
 #include <set>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "shamisa/error.h"
 
@@ -88,20 +90,44 @@ class SectionReader {
   std::set<std::string> known_;
 };
 
-SeverityDistribution parse_severity_distribution(const std::string& name, const SectionReader& at) {
-  if (name == "half_normal") return SeverityDistribution::kHalfNormal;
-  if (name == "uniform") return SeverityDistribution::kUniform;
-  if (name == "discrete") return SeverityDistribution::kDiscrete;
-  at.fail(at.qualified("severity"), "must be half_normal, uniform or discrete, not '" + name + "'");
+// The names of an enumeration's values in a config file; one table serves reading and writing.
+template <typename T>
+using Choices = std::vector<std::pair<const char*, T>>;
+
+const Choices<Objective> kObjectives = {
+    {"shamisa", Objective::kShamisa}, {"vicreg", Objective::kVicreg}, {"simclr", Objective::kSimclr}};
+const Choices<SeverityDistribution> kSeverities = {{"half_normal", SeverityDistribution::kHalfNormal},
+                                                   {"uniform", SeverityDistribution::kUniform},
+                                                   {"discrete", SeverityDistribution::kDiscrete}};
+const Choices<bool> kCurves = {{"exponential", false}, {"original", true}};  // RelationConfig::original_curve
+const Choices<StructuralRule> kStructuralRules = {{"same_scale", StructuralRule::kSameScale},
+                                                  {"reference_parity", StructuralRule::kReferenceParity}};
+const Choices<BranchWeightMode> kBranchWeightModes = {{"frozen", BranchWeightMode::kFrozen},
+                                                      {"uniform", BranchWeightMode::kUniform},
+                                                      {"trained", BranchWeightMode::kTrained}};
+
+template <typename T>
+std::string choice_name(const Choices<T>& choices, T value) {
+  for (const auto& [name, v] : choices) {
+    if (v == value) return name;
+  }
+  throw_internal_error("training config", "a value without a name");
 }
 
-std::string severity_distribution_name(SeverityDistribution d) {
-  switch (d) {
-    case SeverityDistribution::kHalfNormal: return "half_normal";
-    case SeverityDistribution::kUniform: return "uniform";
-    case SeverityDistribution::kDiscrete: return "discrete";
+// Reads `key` as one of the names of `choices`; anything else is a usage error listing them.
+template <typename T>
+void read_choice(SectionReader& section, const std::string& key, T& field, const Choices<T>& choices) {
+  std::string name = choice_name(choices, field);
+  section.read(key, name);
+  std::string accepted;
+  for (const auto& [candidate, value] : choices) {
+    if (name == candidate) {
+      field = value;
+      return;
+    }
+    accepted += (accepted.empty() ? "" : ", ") + std::string(candidate);
   }
-  return "half_normal";
+  section.fail(section.qualified(key), "must be one of " + accepted + ", not '" + name + "'");
 }
 
 }  // namespace
@@ -109,19 +135,13 @@ std::string severity_distribution_name(SeverityDistribution d) {
 TrainConfig train_config_from_json(const json& root, const std::string& source) {
   TrainConfig c;
   SectionReader top(root, "", source);
-  std::string objective = objective_name(c.objective);
   top.read("name", c.name);
-  top.read("objective", objective);
+  read_choice(top, "objective", c.objective, kObjectives);
   top.read("seed", c.seed);
   top.read("steps", c.steps);
   top.read("prototypes", c.prototypes);
   top.read("micro_batch", c.micro_batch);
   top.read("checkpoint_every", c.checkpoint_every);
-  try {
-    c.objective = parse_objective(objective);
-  } catch (const Error&) {
-    top.fail("objective", "must be shamisa, vicreg or simclr, not '" + objective + "'");
-  }
 
   SectionReader encoder = top.section("encoder");
   encoder.read("depth", c.encoder.depth);
@@ -134,24 +154,19 @@ TrainConfig train_config_from_json(const json& root, const std::string& source) 
   projector.reject_unknown();
 
   SectionReader data = top.section("data");
-  std::string severity = severity_distribution_name(c.item.composition.distribution);
   data.read("items_per_step", c.items_per_step);
   data.read("refs", c.item.n_refs);
   data.read("crop", c.item.crop);
   data.read("compositions", c.item.compositions);
   data.read("levels", c.item.composition.levels);
   data.read("max_distortions", c.item.composition.max_distortions);
-  data.read("severity", severity);
+  read_choice(data, "severity", c.item.composition.distribution, kSeverities);
   data.read("fixed_order", c.item.composition.fixed_order);
   data.read("prefetch", c.prefetch_depth);
-  c.item.composition.distribution = parse_severity_distribution(severity, data);
   data.reject_unknown();
 
   SectionReader rel = top.section("relations");
   RelationConfig& r = c.relations;
-  std::string curve = r.original_curve ? "original" : "exponential";
-  std::string rule = r.structural_rule == StructuralRule::kSameScale ? "same_scale" : "reference_parity";
-  std::string weights = branch_weight_mode_name(r.branch_weights);
   rel.read("ref_ref", r.ref_ref);
   rel.read("ref_dist", r.ref_dist);
   rel.read("dist_dist", r.dist_dist);
@@ -159,32 +174,16 @@ TrainConfig train_config_from_json(const json& root, const std::string& source) 
   rel.read("knn", r.knn);
   rel.read("transport", r.transport);
   rel.read("binary", r.binary);
-  rel.read("curve", curve);
-  rel.read("structural_rule", rule);
+  read_choice(rel, "curve", r.original_curve, kCurves);
+  read_choice(rel, "structural_rule", r.structural_rule, kStructuralRules);
   rel.read("knn_k", r.knn_k);
   rel.read("dist_dist_fraction", r.dist_dist_fraction);
   rel.read("sinkhorn_epsilon", r.transport_options.sinkhorn_epsilon);
   rel.read("sinkhorn_iterations", r.transport_options.sinkhorn_iterations);
   rel.read("transport_temperature", r.transport_options.temperature);
   rel.read("transport_top_fraction", r.transport_options.top_fraction);
-  rel.read("branch_weights", weights);
+  read_choice(rel, "branch_weights", r.branch_weights, kBranchWeightModes);
   rel.read("branch_weight_seed", r.branch_weight_seed);
-  if (curve != "exponential" && curve != "original") {
-    rel.fail(rel.qualified("curve"), "must be exponential or original, not '" + curve + "'");
-  }
-  r.original_curve = curve == "original";
-  if (rule == "same_scale") {
-    r.structural_rule = StructuralRule::kSameScale;
-  } else if (rule == "reference_parity") {
-    r.structural_rule = StructuralRule::kReferenceParity;
-  } else {
-    rel.fail(rel.qualified("structural_rule"), "must be same_scale or reference_parity, not '" + rule + "'");
-  }
-  try {
-    r.branch_weights = parse_branch_weight_mode(weights);
-  } catch (const Error&) {
-    rel.fail(rel.qualified("branch_weights"), "must be frozen, uniform or trained, not '" + weights + "'");
-  }
   rel.reject_unknown();
 
   SectionReader loss = top.section("loss");
@@ -224,7 +223,7 @@ json train_config_to_json(const TrainConfig& c) {
   const RelationConfig& r = c.relations;
   return json{
       {"name", c.name},
-      {"objective", objective_name(c.objective)},
+      {"objective", choice_name(kObjectives, c.objective)},
       {"seed", c.seed},
       {"steps", c.steps},
       {"encoder", {{"depth", c.encoder.depth}, {"width", c.encoder.width}}},
@@ -237,7 +236,7 @@ json train_config_to_json(const TrainConfig& c) {
         {"compositions", c.item.compositions},
         {"levels", c.item.composition.levels},
         {"max_distortions", c.item.composition.max_distortions},
-        {"severity", severity_distribution_name(c.item.composition.distribution)},
+        {"severity", choice_name(kSeverities, c.item.composition.distribution)},
         {"fixed_order", c.item.composition.fixed_order},
         {"prefetch", c.prefetch_depth}}},
       {"relations",
@@ -248,15 +247,15 @@ json train_config_to_json(const TrainConfig& c) {
         {"knn", r.knn},
         {"transport", r.transport},
         {"binary", r.binary},
-        {"curve", r.original_curve ? "original" : "exponential"},
-        {"structural_rule", r.structural_rule == StructuralRule::kSameScale ? "same_scale" : "reference_parity"},
+        {"curve", choice_name(kCurves, r.original_curve)},
+        {"structural_rule", choice_name(kStructuralRules, r.structural_rule)},
         {"knn_k", r.knn_k},
         {"dist_dist_fraction", r.dist_dist_fraction},
         {"sinkhorn_epsilon", r.transport_options.sinkhorn_epsilon},
         {"sinkhorn_iterations", r.transport_options.sinkhorn_iterations},
         {"transport_temperature", r.transport_options.temperature},
         {"transport_top_fraction", r.transport_options.top_fraction},
-        {"branch_weights", branch_weight_mode_name(r.branch_weights)},
+        {"branch_weights", choice_name(kBranchWeightModes, r.branch_weights)},
         {"branch_weight_seed", r.branch_weight_seed}}},
       {"loss",
        {{"variance", c.loss.variance},

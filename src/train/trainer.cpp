@@ -165,7 +165,8 @@ TrainRunSummary run_training(const std::optional<TrainConfig>& given_config, con
   const NamedTensors parameters = state.model.trainable_parameters(config);
   const auto start = Clock::now();
   double wait_total = 0.0;
-  bool saved_last = true;
+  // The step the checkpoint file holds (none yet for a fresh run).
+  std::int64_t saved_step = options.resume ? state.step : -1;
   while (state.step < end) {
     const auto step_start = Clock::now();
     TrainingBatch batch = prefetcher.next();
@@ -195,14 +196,13 @@ TrainRunSummary run_training(const std::optional<TrainConfig>& given_config, con
         << "\n";
     log.flush();
     if (!log) throw_input_error(run_log_path(options.run_dir), "cannot write the training log (disk full?)");
-    saved_last = false;
-    if (state.step % config.checkpoint_every == 0 || state.step == end) {
+    if (state.step % config.checkpoint_every == 0) {
       save_checkpoint(checkpoint, state);
-      saved_last = true;
+      saved_step = state.step;
     }
     progress.advance(images_per_step);
   }
-  if (!saved_last || !exists(checkpoint)) save_checkpoint(checkpoint, state);
+  if (saved_step != state.step) save_checkpoint(checkpoint, state);
   progress.finish();
   summary.steps_done = state.step;
   summary.seconds = seconds_since(start);

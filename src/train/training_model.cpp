@@ -45,7 +45,7 @@ NamedTensors TrainingModel::trainable_parameters(const TrainConfig& config) cons
   return out;
 }
 
-NamedTensors TrainingModel::state(const TrainConfig&) const {
+NamedTensors TrainingModel::state() const {
   NamedTensors out;
   append_named(out, "model.encoder.", *encoder, true);
   append_named(out, "model.projector.", *projector, true);
@@ -85,7 +85,7 @@ TrainingState make_training_state(const TrainConfig& config, const std::string& 
 
 void save_checkpoint(const std::string& path, const TrainingState& state) {
   TensorArchive archive;
-  for (const auto& [name, tensor] : state.model.state(state.config)) {
+  for (const auto& [name, tensor] : state.model.state()) {
     archive.tensors[name] = tensor.detach().contiguous();
   }
   for (const auto& [name, buffer] : state.momentum) {
@@ -141,7 +141,7 @@ TrainingState load_checkpoint(const std::string& path) {
   std::string problems;
   std::set<std::string> expected;
   torch::NoGradGuard no_grad;
-  for (auto& [name, target] : state.model.state(state.config)) {
+  for (auto& [name, target] : state.model.state()) {
     expected.insert(name);
     const auto it = archive.tensors.find(name);
     if (it == archive.tensors.end()) {
