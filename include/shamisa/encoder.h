@@ -75,9 +75,13 @@ TensorArchive export_torchvision_weights(const ResNetEncoder& encoder);
 // Projector g: Linear(in→hidden) → ReLU → Linear(hidden→out) (paper: 2048→3072→768), no
 // BatchNorm. Parameters "0.weight", "0.bias", "2.weight", "2.bias" (nn.Sequential names).
 // Init as PyTorch's nn.Linear: weight and bias U(±1/√fan_in), from a generator seeded with seed.
+// first_layer_gain multiplies the first layer's initial weights and bias (1 = PyTorch). Its input
+// h is L2-normalised, so its entries are about 1/√in_dim and the default init gives z a standard
+// deviation near 0.02; a gain of about √in_dim starts z near the variance term's target scale.
 class ProjectorImpl : public torch::nn::Module {
  public:
-  ProjectorImpl(int in_dim, int hidden_dim = 3072, int out_dim = 768, std::uint64_t seed = 0);
+  ProjectorImpl(int in_dim, int hidden_dim = 3072, int out_dim = 768, std::uint64_t seed = 0,
+                double first_layer_gain = 1.0);
   torch::Tensor forward(torch::Tensor h);
 
  private:

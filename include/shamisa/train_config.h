@@ -41,6 +41,7 @@ struct OptimizerConfig {
   double min_lr = 1e-6;  // cosine floor η_min
   double momentum = 0.9;
   double weight_decay = 1e-4;
+  std::int64_t warmup_steps = 0;  // linear ramp from 0 to the cosine curve (0 = the paper's none)
 };
 
 struct TrainConfig {
@@ -51,6 +52,7 @@ struct TrainConfig {
   EncoderConfig encoder{50, 1.0};
   int projector_hidden = 3072;
   int projector_out = 768;
+  double projector_init_gain = 1.0;  // ProjectorImpl's first_layer_gain (1 = the paper's init)
   int prototypes = 32;
   int items_per_step = 2;  // B
   TrainingItemOptions item;  // n_refs, crop, F, composition (K, L, severity distribution, order)

@@ -62,7 +62,8 @@ ObjectiveOutput evaluate_objective(TrainingModel& model, const TrainConfig& conf
 StepStatistics compute_step_gradients(TrainingModel& model, const TrainConfig& config, const torch::Tensor& images,
                                       const std::vector<double>& variable_severity, bool gradient_cache);
 
-// η(step) = min_lr + ½(lr − min_lr)(1 + cos(π·step/total)), step = completed steps (0-based).
+// η(step) = min_lr + ½(lr − min_lr)(1 + cos(π·step/total)), step = completed steps (0-based),
+// times (step + 1)/warmup_steps during the first warmup_steps steps.
 double cosine_learning_rate(const OptimizerConfig& optimizer, std::int64_t step, std::int64_t total);
 
 // PyTorch's SGD (dampening 0, no Nesterov): d = g + wd·p; buf = d on the first step, else

@@ -288,9 +288,13 @@ TensorArchive export_torchvision_weights(const ResNetEncoder& encoder) {
   return archive;
 }
 
-ProjectorImpl::ProjectorImpl(int in_dim, int hidden_dim, int out_dim, std::uint64_t seed) {
+ProjectorImpl::ProjectorImpl(int in_dim, int hidden_dim, int out_dim, std::uint64_t seed,
+                             double first_layer_gain) {
   if (in_dim < 1 || hidden_dim < 1 || out_dim < 1) {
     throw_usage_error("projector sizes", "must be positive");
+  }
+  if (!(first_layer_gain > 0.0) || !std::isfinite(first_layer_gain)) {
+    throw_usage_error("projector init gain", "must be a positive finite number");
   }
   nn::Linear l1(in_dim, hidden_dim), l2(hidden_dim, out_dim);
   torch::NoGradGuard no_grad;
@@ -299,6 +303,10 @@ ProjectorImpl::ProjectorImpl(int in_dim, int hidden_dim, int out_dim, std::uint6
     const double bound = 1.0 / std::sqrt(static_cast<double>((*l)->weight.size(1)));
     (*l)->weight.uniform_(-bound, bound, gen);
     (*l)->bias.uniform_(-bound, bound, gen);
+  }
+  if (first_layer_gain != 1.0) {
+    l1->weight.mul_(first_layer_gain);
+    l1->bias.mul_(first_layer_gain);
   }
   fc1 = register_module("0", l1);
   register_module("1", nn::ReLU());

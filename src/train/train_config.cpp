@@ -151,6 +151,7 @@ TrainConfig train_config_from_json(const json& root, const std::string& source) 
   SectionReader projector = top.section("projector");
   projector.read("hidden", c.projector_hidden);
   projector.read("out", c.projector_out);
+  projector.read("init_gain", c.projector_init_gain);
   projector.reject_unknown();
 
   SectionReader data = top.section("data");
@@ -200,6 +201,7 @@ TrainConfig train_config_from_json(const json& root, const std::string& source) 
   opt.read("min_lr", c.optimizer.min_lr);
   opt.read("momentum", c.optimizer.momentum);
   opt.read("weight_decay", c.optimizer.weight_decay);
+  opt.read("warmup_steps", c.optimizer.warmup_steps);
   opt.reject_unknown();
 
   top.reject_unknown();
@@ -227,7 +229,8 @@ json train_config_to_json(const TrainConfig& c) {
       {"seed", c.seed},
       {"steps", c.steps},
       {"encoder", {{"depth", c.encoder.depth}, {"width", c.encoder.width}}},
-      {"projector", {{"hidden", c.projector_hidden}, {"out", c.projector_out}}},
+      {"projector",
+       {{"hidden", c.projector_hidden}, {"out", c.projector_out}, {"init_gain", c.projector_init_gain}}},
       {"prototypes", c.prototypes},
       {"data",
        {{"items_per_step", c.items_per_step},
@@ -268,7 +271,8 @@ json train_config_to_json(const TrainConfig& c) {
        {{"lr", c.optimizer.lr},
         {"min_lr", c.optimizer.min_lr},
         {"momentum", c.optimizer.momentum},
-        {"weight_decay", c.optimizer.weight_decay}}},
+        {"weight_decay", c.optimizer.weight_decay},
+        {"warmup_steps", c.optimizer.warmup_steps}}},
       {"micro_batch", c.micro_batch},
       {"checkpoint_every", c.checkpoint_every},
   };
@@ -286,6 +290,8 @@ void validate_train_config(const TrainConfig& c, const std::string& source) {
   require(c.steps >= 1 && c.steps <= 1000000000, "steps", "must be in [1, 1e9]");
   require(c.projector_hidden >= 1 && c.projector_out >= 1 && c.projector_hidden <= 65536 && c.projector_out <= 65536,
           "projector", "sizes must be in [1, 65536]");
+  require(c.projector_init_gain > 0.0 && c.projector_init_gain <= 1e4, "projector.init_gain",
+          "must be in (0, 10000]");
   require(c.prototypes >= 1 && c.prototypes <= 65536, "prototypes", "must be in [1, 65536]");
   require(c.items_per_step >= 1 && c.items_per_step <= 64, "data.items_per_step", "must be in [1, 64]");
   require(c.item.n_refs >= 2 && c.item.n_refs <= 16, "data.refs",
@@ -311,6 +317,8 @@ void validate_train_config(const TrainConfig& c, const std::string& source) {
           "optimizer", "needs lr > 0 and 0 <= min_lr <= lr");
   require(c.optimizer.momentum >= 0 && c.optimizer.momentum < 1, "optimizer.momentum", "must be in [0, 1)");
   require(c.optimizer.weight_decay >= 0, "optimizer.weight_decay", "must be non-negative");
+  require(c.optimizer.warmup_steps >= 0 && c.optimizer.warmup_steps <= c.steps, "optimizer.warmup_steps",
+          "must be in [0, steps]");
   require(c.micro_batch >= 0, "micro_batch", "must be 0 (whole step) or positive");
   require(c.checkpoint_every >= 1, "checkpoint_every", "must be at least 1");
 }

@@ -181,7 +181,9 @@ StepStatistics compute_step_gradients(TrainingModel& model, const TrainConfig& c
 
 double cosine_learning_rate(const OptimizerConfig& o, std::int64_t step, std::int64_t total) {
   const double t = total > 0 ? static_cast<double>(step) / static_cast<double>(total) : 0.0;
-  return o.min_lr + 0.5 * (o.lr - o.min_lr) * (1.0 + std::cos(kPi * t));
+  const double cosine = o.min_lr + 0.5 * (o.lr - o.min_lr) * (1.0 + std::cos(kPi * t));
+  if (step >= o.warmup_steps) return cosine;
+  return cosine * static_cast<double>(step + 1) / static_cast<double>(o.warmup_steps);
 }
 
 void sgd_update(const NamedTensors& parameters, std::map<std::string, torch::Tensor>& momentum,

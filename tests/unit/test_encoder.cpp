@@ -1,6 +1,7 @@
 // Tests of the ResNet encoder, projector and prototype head.
 #include "shamisa/encoder.h"
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <set>
@@ -13,6 +14,7 @@
 
 #include "shamisa/error.h"
 #include "shamisa/tensor_archive.h"
+#include "test_helpers.h"
 
 namespace shamisa {
 namespace {
@@ -218,6 +220,20 @@ TEST(Encoder, ProjectorShapesAndNames) {
   Projector q(64, 96, 48, 1);
   EXPECT_TRUE(torch::equal(p->named_parameters(true)["2.weight"],
                            q->named_parameters(true)["2.weight"]));
+}
+
+TEST(Encoder, ProjectorInitGainScalesOnlyTheFirstLayer) {
+  Projector plain(64, 96, 48, 1);
+  Projector gained(64, 96, 48, 1, 8.0);
+  auto a = plain->named_parameters(true);
+  auto b = gained->named_parameters(true);
+  EXPECT_TRUE(torch::allclose(b["0.weight"], 8.0 * a["0.weight"], 0, 1e-6));
+  EXPECT_TRUE(torch::allclose(b["0.bias"], 8.0 * a["0.bias"], 0, 1e-6));
+  EXPECT_TRUE(torch::equal(b["2.weight"], a["2.weight"]));
+  EXPECT_TRUE(torch::equal(b["2.bias"], a["2.bias"]));
+  using test::expect_error;
+  expect_error([] { Projector(64, 96, 48, 1, 0.0); }, ErrorKind::kUsage, "init gain");
+  expect_error([] { Projector(64, 96, 48, 1, std::nan("")); }, ErrorKind::kUsage, "init gain");
 }
 
 TEST(Encoder, PrototypeHeadWeightNormalisation) {

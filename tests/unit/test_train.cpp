@@ -182,6 +182,8 @@ TEST(TrainConfigTest, RoundTripThroughJson) {
   c.relations.structural_rule = StructuralRule::kReferenceParity;
   c.relations.branch_weights = BranchWeightMode::kTrained;
   c.item.composition.distribution = SeverityDistribution::kDiscrete;
+  c.projector_init_gain = 4.5;
+  c.optimizer.warmup_steps = 3;
   const nlohmann::json j = train_config_to_json(c);
   EXPECT_EQ(train_config_to_json(train_config_from_json(j, "test")), j);
 }
@@ -200,6 +202,8 @@ TEST(TrainConfigTest, MistakesNameTheFileAndTheKey) {
   expect_error([&] { parse(json{{"objective", "byol"}}); }, ErrorKind::kUsage, "'objective'");
   expect_error([&] { parse(json{{"encoder", {{"depth", 19}}}}); }, ErrorKind::kUsage, "'encoder'");
   expect_error([&] { parse(json{{"relations", {{"curve", "linear"}}}}); }, ErrorKind::kUsage, "relations.curve");
+  expect_error([&] { parse(json{{"projector", {{"init_gain", 0}}}}); }, ErrorKind::kUsage, "'projector.init_gain' must be in (0, 10000]");
+  expect_error([&] { parse(json{{"steps", 10}, {"optimizer", {{"warmup_steps", 11}}}}); }, ErrorKind::kUsage, "'optimizer.warmup_steps' must be in [0, steps]");
   expect_error([&] { parse(json{{"micro_batch", -1}}); }, ErrorKind::kUsage, "micro_batch");
   expect_error([&] { parse(json::array()); }, ErrorKind::kUsage, "must be a JSON object");
 }
@@ -211,6 +215,11 @@ TEST(Optimiser, CosineSchedule) {
   EXPECT_DOUBLE_EQ(cosine_learning_rate(o, 0, 100), 1.5e-3);
   EXPECT_NEAR(cosine_learning_rate(o, 50, 100), (1.5e-3 + 1e-6) / 2, 1e-15);
   EXPECT_NEAR(cosine_learning_rate(o, 100, 100), 1e-6, 1e-15);
+  // A linear warm-up scales the first steps: (step + 1)/warmup of the cosine value.
+  o.warmup_steps = 4;
+  EXPECT_NEAR(cosine_learning_rate(o, 0, 100), 0.25 * cosine_learning_rate(OptimizerConfig{}, 0, 100), 1e-15);
+  EXPECT_NEAR(cosine_learning_rate(o, 2, 100), 0.75 * cosine_learning_rate(OptimizerConfig{}, 2, 100), 1e-15);
+  EXPECT_EQ(cosine_learning_rate(o, 4, 100), cosine_learning_rate(OptimizerConfig{}, 4, 100));
 }
 
 TEST(Optimiser, SgdEqualsTorchOptimSgd) {
@@ -298,6 +307,28 @@ TEST_P(GradientCache, SameUpdateAsThePlainStep) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Objectives, GradientCache,
+                         ::testing::Values(Objective::kShamisa, Objective::kVicreg, Objective::kSimclr));
+
+class Descent : public ::testing::TestWithParam<Objective> {};
+
+// The step goes downhill: repeated updates on one fixed batch lower that batch's loss.
+TEST_P(Descent, RepeatedStepsOnOneBatchLowerItsLoss) {
+  TrainConfig c = tiny_config(GetParam());
+  const torch::Tensor images = random_images(c, 3);
+  TrainingModel model = make_training_model(c);
+  std::map<std::string, torch::Tensor> momentum;
+  OptimizerConfig o;
+  o.lr = 0.02;
+  std::vector<double> losses;
+  for (int step = 0; step < 12; ++step) {
+    const StepStatistics s = compute_step_gradients(model, c, images, tiny_severity(), false);
+    losses.push_back(s.terms.at("loss"));
+    sgd_update(model.trainable_parameters(c), momentum, o, o.lr);
+  }
+  EXPECT_LT(losses.back(), losses.front()) << "first " << losses.front() << ", last " << losses.back();
+}
+
+INSTANTIATE_TEST_SUITE_P(Objectives, Descent,
                          ::testing::Values(Objective::kShamisa, Objective::kVicreg, Objective::kSimclr));
 
 TEST(TrainStep, EveryAblationGivesAFiniteLossAndEncoderGradients) {
