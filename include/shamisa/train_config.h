@@ -42,6 +42,7 @@ struct OptimizerConfig {
   double momentum = 0.9;
   double weight_decay = 1e-4;
   std::int64_t warmup_steps = 0;  // linear ramp from 0 to the cosine curve (0 = the paper's none)
+  double clip_grad_norm = 0.0;    // rescale the gradient to at most this global L2 norm (0 = none)
 };
 
 struct TrainConfig {

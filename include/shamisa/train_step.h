@@ -69,6 +69,11 @@ double cosine_learning_rate(const OptimizerConfig& optimizer, std::int64_t step,
 // PyTorch's SGD (dampening 0, no Nesterov): d = g + wd·p; buf = d on the first step, else
 // buf = momentum·buf + d; p −= lr·buf. Parameters without a gradient are skipped (no decay
 // either), as torch.optim.SGD does. `momentum` is keyed by parameter name.
+// The global L2 norm of the parameters' gradients (summed in double, in parameter order). When
+// max_norm > 0 and the norm exceeds it, every gradient is scaled by max_norm / (norm + 1e-6), as
+// torch.nn.utils.clip_grad_norm_ does. Returns the norm before clipping.
+double clip_gradient_norm(const NamedTensors& parameters, double max_norm);
+
 void sgd_update(const NamedTensors& parameters, std::map<std::string, torch::Tensor>& momentum,
                 const OptimizerConfig& optimizer, double lr);
 

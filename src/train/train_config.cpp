@@ -202,6 +202,7 @@ TrainConfig train_config_from_json(const json& root, const std::string& source) 
   opt.read("momentum", c.optimizer.momentum);
   opt.read("weight_decay", c.optimizer.weight_decay);
   opt.read("warmup_steps", c.optimizer.warmup_steps);
+  opt.read("clip_grad_norm", c.optimizer.clip_grad_norm);
   opt.reject_unknown();
 
   top.reject_unknown();
@@ -272,7 +273,8 @@ json train_config_to_json(const TrainConfig& c) {
         {"min_lr", c.optimizer.min_lr},
         {"momentum", c.optimizer.momentum},
         {"weight_decay", c.optimizer.weight_decay},
-        {"warmup_steps", c.optimizer.warmup_steps}}},
+        {"warmup_steps", c.optimizer.warmup_steps},
+        {"clip_grad_norm", c.optimizer.clip_grad_norm}}},
       {"micro_batch", c.micro_batch},
       {"checkpoint_every", c.checkpoint_every},
   };
@@ -319,6 +321,7 @@ void validate_train_config(const TrainConfig& c, const std::string& source) {
   require(c.optimizer.weight_decay >= 0, "optimizer.weight_decay", "must be non-negative");
   require(c.optimizer.warmup_steps >= 0 && c.optimizer.warmup_steps <= c.steps, "optimizer.warmup_steps",
           "must be in [0, steps]");
+  require(c.optimizer.clip_grad_norm >= 0, "optimizer.clip_grad_norm", "must be non-negative (0 = no clipping)");
   require(c.micro_batch >= 0, "micro_batch", "must be 0 (whole step) or positive");
   require(c.checkpoint_every >= 1, "checkpoint_every", "must be at least 1");
 }

@@ -186,6 +186,22 @@ double cosine_learning_rate(const OptimizerConfig& o, std::int64_t step, std::in
   return cosine * static_cast<double>(step + 1) / static_cast<double>(o.warmup_steps);
 }
 
+double clip_gradient_norm(const NamedTensors& parameters, double max_norm) {
+  torch::NoGradGuard no_grad;
+  double sum = 0.0;
+  for (const auto& [name, p] : parameters) {
+    if (p.grad().defined()) sum += p.grad().to(torch::kFloat64).pow(2).sum().item<double>();
+  }
+  const double norm = std::sqrt(sum);
+  if (max_norm > 0.0 && norm > max_norm) {
+    const double scale = max_norm / (norm + 1e-6);
+    for (const auto& [name, p] : parameters) {
+      if (p.grad().defined()) p.mutable_grad().mul_(scale);
+    }
+  }
+  return norm;
+}
+
 void sgd_update(const NamedTensors& parameters, std::map<std::string, torch::Tensor>& momentum,
                 const OptimizerConfig& o, double lr) {
   torch::NoGradGuard no_grad;

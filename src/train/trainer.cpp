@@ -189,11 +189,14 @@ TrainRunSummary run_training(const std::optional<TrainConfig>& given_config, con
                                              checkpoint);
       }
     }
+    const double grad_norm = clip_gradient_norm(parameters, config.optimizer.clip_grad_norm);
     sgd_update(parameters, state.momentum, config.optimizer, lr);
     ++state.step;
     summary.last_loss = loss;
-    log << log_line(state.step, lr, stats, config, seconds_since(step_start), batch.wait_seconds, images_per_step).dump()
-        << "\n";
+    json line =
+        log_line(state.step, lr, stats, config, seconds_since(step_start), batch.wait_seconds, images_per_step);
+    line["grad_norm"] = grad_norm;  // before clipping
+    log << line.dump() << "\n";
     log.flush();
     if (!log) throw_input_error(run_log_path(options.run_dir), "cannot write the training log (disk full?)");
     if (state.step % config.checkpoint_every == 0) {

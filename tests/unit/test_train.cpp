@@ -184,6 +184,7 @@ TEST(TrainConfigTest, RoundTripThroughJson) {
   c.item.composition.distribution = SeverityDistribution::kDiscrete;
   c.projector_init_gain = 4.5;
   c.optimizer.warmup_steps = 3;
+  c.optimizer.clip_grad_norm = 2.5;
   const nlohmann::json j = train_config_to_json(c);
   EXPECT_EQ(train_config_to_json(train_config_from_json(j, "test")), j);
 }
@@ -204,6 +205,7 @@ TEST(TrainConfigTest, MistakesNameTheFileAndTheKey) {
   expect_error([&] { parse(json{{"relations", {{"curve", "linear"}}}}); }, ErrorKind::kUsage, "relations.curve");
   expect_error([&] { parse(json{{"projector", {{"init_gain", 0}}}}); }, ErrorKind::kUsage, "'projector.init_gain' must be in (0, 10000]");
   expect_error([&] { parse(json{{"steps", 10}, {"optimizer", {{"warmup_steps", 11}}}}); }, ErrorKind::kUsage, "'optimizer.warmup_steps' must be in [0, steps]");
+  expect_error([&] { parse(json{{"optimizer", {{"clip_grad_norm", -1}}}}); }, ErrorKind::kUsage, "optimizer.clip_grad_norm");
   expect_error([&] { parse(json{{"micro_batch", -1}}); }, ErrorKind::kUsage, "micro_batch");
   expect_error([&] { parse(json::array()); }, ErrorKind::kUsage, "must be a JSON object");
 }
@@ -220,6 +222,22 @@ TEST(Optimiser, CosineSchedule) {
   EXPECT_NEAR(cosine_learning_rate(o, 0, 100), 0.25 * cosine_learning_rate(OptimizerConfig{}, 0, 100), 1e-15);
   EXPECT_NEAR(cosine_learning_rate(o, 2, 100), 0.75 * cosine_learning_rate(OptimizerConfig{}, 2, 100), 1e-15);
   EXPECT_EQ(cosine_learning_rate(o, 4, 100), cosine_learning_rate(OptimizerConfig{}, 4, 100));
+}
+
+TEST(Optimiser, GradientClippingByGlobalNorm) {
+  torch::Tensor a = torch::zeros({2}, torch::requires_grad());
+  torch::Tensor b = torch::zeros({1}, torch::requires_grad());
+  a.mutable_grad() = torch::tensor({3.0f, 0.0f});
+  b.mutable_grad() = torch::tensor({4.0f});
+  const NamedTensors params = {{"a", a}, {"b", b}};
+  EXPECT_DOUBLE_EQ(clip_gradient_norm(params, 0.0), 5.0);  // 0: measure only
+  EXPECT_FLOAT_EQ(a.grad()[0].item<float>(), 3.0f);
+  EXPECT_DOUBLE_EQ(clip_gradient_norm(params, 10.0), 5.0);  // under the limit: unchanged
+  EXPECT_FLOAT_EQ(b.grad()[0].item<float>(), 4.0f);
+  EXPECT_DOUBLE_EQ(clip_gradient_norm(params, 1.0), 5.0);
+  EXPECT_NEAR(a.grad()[0].item<float>(), 0.6, 1e-6);
+  EXPECT_NEAR(b.grad()[0].item<float>(), 0.8, 1e-6);
+  EXPECT_NEAR(clip_gradient_norm(params, 0.0), 1.0, 1e-6);
 }
 
 TEST(Optimiser, SgdEqualsTorchOptimSgd) {
