@@ -66,14 +66,15 @@ StepStatistics compute_step_gradients(TrainingModel& model, const TrainConfig& c
 // times (step + 1)/warmup_steps during the first warmup_steps steps.
 double cosine_learning_rate(const OptimizerConfig& optimizer, std::int64_t step, std::int64_t total);
 
+// The global L2 norm of the parameters' gradients (summed in double, in parameter order). When
+// max_norm > 0 and the norm exceeds it, every gradient is scaled by max_norm / (norm + 1e-6), as
+// torch.nn.utils.clip_grad_norm_ does. Returns the norm before clipping; a non-finite norm
+// (some gradient holds NaN or ±inf) leaves the gradients as they are.
+double clip_gradient_norm(const NamedTensors& parameters, double max_norm);
+
 // PyTorch's SGD (dampening 0, no Nesterov): d = g + wd·p; buf = d on the first step, else
 // buf = momentum·buf + d; p −= lr·buf. Parameters without a gradient are skipped (no decay
 // either), as torch.optim.SGD does. `momentum` is keyed by parameter name.
-// The global L2 norm of the parameters' gradients (summed in double, in parameter order). When
-// max_norm > 0 and the norm exceeds it, every gradient is scaled by max_norm / (norm + 1e-6), as
-// torch.nn.utils.clip_grad_norm_ does. Returns the norm before clipping.
-double clip_gradient_norm(const NamedTensors& parameters, double max_norm);
-
 void sgd_update(const NamedTensors& parameters, std::map<std::string, torch::Tensor>& momentum,
                 const OptimizerConfig& optimizer, double lr);
 

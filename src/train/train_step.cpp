@@ -25,7 +25,6 @@ StepStatistics terms_statistics(const ShamisaLossTerms& t) {
 // Mean over columns of the standard deviation over rows: the usual collapse monitor of
 // self-supervised training (0 = every row the same).
 double column_std(const torch::Tensor& x) {
-  torch::NoGradGuard no_grad;
   return x.detach().to(torch::kFloat64).std(0, /*unbiased=*/true).mean().item<double>();
 }
 
@@ -188,12 +187,12 @@ double cosine_learning_rate(const OptimizerConfig& o, std::int64_t step, std::in
 
 double clip_gradient_norm(const NamedTensors& parameters, double max_norm) {
   torch::NoGradGuard no_grad;
-  double sum = 0.0;
+  torch::Tensor sum = torch::zeros({}, torch::kFloat64);
   for (const auto& [name, p] : parameters) {
-    if (p.grad().defined()) sum += p.grad().to(torch::kFloat64).pow(2).sum().item<double>();
+    if (p.grad().defined()) sum += p.grad().to(torch::kFloat64).pow(2).sum();
   }
-  const double norm = std::sqrt(sum);
-  if (max_norm > 0.0 && norm > max_norm) {
+  const double norm = std::sqrt(sum.item<double>());  // one read-back per step
+  if (max_norm > 0.0 && std::isfinite(norm) && norm > max_norm) {
     const double scale = max_norm / (norm + 1e-6);
     for (const auto& [name, p] : parameters) {
       if (p.grad().defined()) p.mutable_grad().mul_(scale);

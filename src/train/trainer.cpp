@@ -61,8 +61,9 @@ void truncate_log(const std::string& path, std::int64_t steps_done) {
   write_text_atomic(path, kept);
 }
 
-json log_line(std::int64_t step, double lr, const StepStatistics& s, const TrainConfig& config, double step_seconds,
-              double wait_seconds, std::int64_t images) {
+// grad_norm: the global gradient norm before any clipping.
+json log_line(std::int64_t step, double lr, const StepStatistics& s, double grad_norm, const TrainConfig& config,
+              double step_seconds, double wait_seconds, std::int64_t images) {
   json line = {{"step", step}, {"lr", lr}};
   for (const auto& [name, value] : s.terms) line[name] = value;
   if (config.objective == Objective::kShamisa) {
@@ -72,6 +73,7 @@ json log_line(std::int64_t step, double lr, const StepStatistics& s, const Train
   }
   line["h_std"] = s.h_std;
   line["z_std"] = s.z_std;
+  line["grad_norm"] = grad_norm;
   line["step_seconds"] = step_seconds;
   line["data_wait_seconds"] = wait_seconds;
   line["images_per_second"] = step_seconds > 0 ? static_cast<double>(images) / step_seconds : 0.0;
@@ -181,22 +183,27 @@ TrainRunSummary run_training(const std::optional<TrainConfig>& given_config, con
                                            checkpoint);
     }
     // A finite loss can still come with a non-finite gradient; stepping on it would put NaN into
-    // the weights and then into the next checkpoint.
-    for (const auto& [name, p] : parameters) {
-      if (p.grad().defined() && !torch::isfinite(p.grad()).all().item<bool>()) {
-        throw_internal_error("training", "the gradient of " + name + " became non-finite at step " +
-                                             std::to_string(state.step + 1) + "; the last checkpoint is kept in " +
-                                             checkpoint);
-      }
-    }
+    // the weights and then into the next checkpoint. The norm (the log's grad_norm) shows it.
     const double grad_norm = clip_gradient_norm(parameters, config.optimizer.clip_grad_norm);
+    if (!std::isfinite(grad_norm)) {
+      std::string name = "a parameter";
+      for (const auto& [candidate, p] : parameters) {
+        if (p.grad().defined() && !torch::isfinite(p.grad()).all().item<bool>()) {
+          name = candidate;
+          break;
+        }
+      }
+      throw_internal_error("training", "the gradient of " + name + " became non-finite at step " +
+                                           std::to_string(state.step + 1) + "; the last checkpoint is kept in " +
+                                           checkpoint);
+    }
     sgd_update(parameters, state.momentum, config.optimizer, lr);
     ++state.step;
     summary.last_loss = loss;
-    json line =
-        log_line(state.step, lr, stats, config, seconds_since(step_start), batch.wait_seconds, images_per_step);
-    line["grad_norm"] = grad_norm;  // before clipping
-    log << line.dump() << "\n";
+    log << log_line(state.step, lr, stats, grad_norm, config, seconds_since(step_start), batch.wait_seconds,
+                    images_per_step)
+               .dump()
+        << "\n";
     log.flush();
     if (!log) throw_input_error(run_log_path(options.run_dir), "cannot write the training log (disk full?)");
     if (state.step % config.checkpoint_every == 0) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -238,6 +239,10 @@ TEST(Optimiser, GradientClippingByGlobalNorm) {
   EXPECT_NEAR(a.grad()[0].item<float>(), 0.6, 1e-6);
   EXPECT_NEAR(b.grad()[0].item<float>(), 0.8, 1e-6);
   EXPECT_NEAR(clip_gradient_norm(params, 0.0), 1.0, 1e-6);
+  // A non-finite gradient gives a non-finite norm and is not scaled (the trainer stops on it).
+  b.mutable_grad() = torch::tensor({std::numeric_limits<float>::quiet_NaN()});
+  EXPECT_FALSE(std::isfinite(clip_gradient_norm(params, 1.0)));
+  EXPECT_NEAR(a.grad()[0].item<float>(), 0.6, 1e-6);
 }
 
 TEST(Optimiser, SgdEqualsTorchOptimSgd) {
