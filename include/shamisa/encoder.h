@@ -74,6 +74,11 @@ TensorArchive export_torchvision_weights(const ResNetEncoder& encoder);
 
 // Projector g: Linear(in→hidden) → ReLU → Linear(hidden→out) (paper: 2048→3072→768), no
 // BatchNorm. Parameters "0.weight", "0.bias", "2.weight", "2.bias" (nn.Sequential names).
+// With batch_norm (VICReg's own projector; not the paper's): Linear → BatchNorm1d → ReLU → Linear,
+// named "0", "1", "3". It standardises the hidden layer over the step's nodes, so z spreads even
+// when a randomly initialised encoder gives nearly parallel h. With output_batch_norm, z itself
+// goes through a BatchNorm1d without affine parameters (the next index): every column of z then
+// has unit spread over the step, so the loss cannot be lowered by shrinking z as a whole.
 // Init as PyTorch's nn.Linear: weight and bias U(±1/√fan_in), from a generator seeded with seed.
 // first_layer_gain multiplies the first layer's initial weights and bias (1 = PyTorch). Its input
 // h is L2-normalised, so its entries are about 1/√in_dim and the default init gives z a standard
@@ -81,11 +86,13 @@ TensorArchive export_torchvision_weights(const ResNetEncoder& encoder);
 class ProjectorImpl : public torch::nn::Module {
  public:
   ProjectorImpl(int in_dim, int hidden_dim = 3072, int out_dim = 768, std::uint64_t seed = 0,
-                double first_layer_gain = 1.0);
+                double first_layer_gain = 1.0, bool batch_norm = false, bool output_batch_norm = false);
   torch::Tensor forward(torch::Tensor h);
 
  private:
   torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  torch::nn::BatchNorm1d bn{nullptr};      // only with batch_norm
+  torch::nn::BatchNorm1d out_bn{nullptr};  // only with output_batch_norm
 };
 TORCH_MODULE(Projector);
 

@@ -54,6 +54,8 @@ struct TrainConfig {
   int projector_hidden = 3072;
   int projector_out = 768;
   double projector_init_gain = 1.0;  // ProjectorImpl's first_layer_gain (1 = the paper's init)
+  bool projector_batch_norm = false;         // BatchNorm after the hidden Linear (false = the paper's)
+  bool projector_output_batch_norm = false;  // affine-free BatchNorm on z (false = the paper's)
   int prototypes = 32;
   int items_per_step = 2;  // B
   TrainingItemOptions item;  // n_refs, crop, F, composition (K, L, severity distribution, order)

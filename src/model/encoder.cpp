@@ -289,7 +289,7 @@ TensorArchive export_torchvision_weights(const ResNetEncoder& encoder) {
 }
 
 ProjectorImpl::ProjectorImpl(int in_dim, int hidden_dim, int out_dim, std::uint64_t seed,
-                             double first_layer_gain) {
+                             double first_layer_gain, bool batch_norm, bool output_batch_norm) {
   if (in_dim < 1 || hidden_dim < 1 || out_dim < 1) {
     throw_usage_error("projector sizes", "must be positive");
   }
@@ -308,13 +308,22 @@ ProjectorImpl::ProjectorImpl(int in_dim, int hidden_dim, int out_dim, std::uint6
     l1->weight.mul_(first_layer_gain);
     l1->bias.mul_(first_layer_gain);
   }
-  fc1 = register_module("0", l1);
-  register_module("1", nn::ReLU());
-  fc2 = register_module("2", l2);
+  int index = 0;
+  auto next = [&index] { return std::to_string(index++); };
+  fc1 = register_module(next(), l1);
+  if (batch_norm) bn = register_module(next(), nn::BatchNorm1d(hidden_dim));
+  register_module(next(), nn::ReLU());
+  fc2 = register_module(next(), l2);
+  if (output_batch_norm) {
+    out_bn = register_module(next(), nn::BatchNorm1d(nn::BatchNorm1dOptions(out_dim).affine(false)));
+  }
 }
 
 torch::Tensor ProjectorImpl::forward(torch::Tensor h) {
-  return fc2->forward(torch::relu(fc1->forward(h)));
+  torch::Tensor x = fc1->forward(h);
+  if (bn) x = bn->forward(x);
+  torch::Tensor z = fc2->forward(torch::relu(x));
+  return out_bn ? out_bn->forward(z) : z;
 }
 
 PrototypeHeadImpl::PrototypeHeadImpl(int in_dim, int prototypes, std::uint64_t seed) {

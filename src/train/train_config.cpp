@@ -152,6 +152,8 @@ TrainConfig train_config_from_json(const json& root, const std::string& source) 
   projector.read("hidden", c.projector_hidden);
   projector.read("out", c.projector_out);
   projector.read("init_gain", c.projector_init_gain);
+  projector.read("batch_norm", c.projector_batch_norm);
+  projector.read("output_batch_norm", c.projector_output_batch_norm);
   projector.reject_unknown();
 
   SectionReader data = top.section("data");
@@ -231,7 +233,11 @@ json train_config_to_json(const TrainConfig& c) {
       {"steps", c.steps},
       {"encoder", {{"depth", c.encoder.depth}, {"width", c.encoder.width}}},
       {"projector",
-       {{"hidden", c.projector_hidden}, {"out", c.projector_out}, {"init_gain", c.projector_init_gain}}},
+       {{"hidden", c.projector_hidden},
+        {"out", c.projector_out},
+        {"init_gain", c.projector_init_gain},
+        {"batch_norm", c.projector_batch_norm},
+        {"output_batch_norm", c.projector_output_batch_norm}}},
       {"prototypes", c.prototypes},
       {"data",
        {{"items_per_step", c.items_per_step},

@@ -65,7 +65,8 @@ TrainingModel make_training_model(const TrainConfig& config) {
   TrainingModel m;
   m.encoder = ResNetEncoder(config.encoder, init_seed(config.seed, kInitEncoder));
   m.projector = Projector(m.encoder->feature_dim(), config.projector_hidden, config.projector_out,
-                          init_seed(config.seed, kInitProjector), config.projector_init_gain);
+                          init_seed(config.seed, kInitProjector), config.projector_init_gain,
+                          config.projector_batch_norm, config.projector_output_batch_norm);
   if (config.objective == Objective::kShamisa) {
     m.prototypes = PrototypeHead(m.encoder->feature_dim(), config.prototypes,
                                  init_seed(config.seed, kInitPrototypes));

@@ -236,6 +236,33 @@ TEST(Encoder, ProjectorInitGainScalesOnlyTheFirstLayer) {
   expect_error([] { Projector(64, 96, 48, 1, std::nan("")); }, ErrorKind::kUsage, "init gain");
 }
 
+TEST(Encoder, ProjectorBatchNormSpreadsNearlyParallelInputs) {
+  // Nearly parallel unit vectors, as a random encoder gives: a shared direction plus 1% noise.
+  torch::manual_seed(5);
+  torch::Tensor h = torch::ones({32, 64}) + 0.01 * torch::randn({32, 64});
+  h = h / h.norm(2, 1, true);
+  Projector plain(64, 96, 48, 1);
+  Projector normed(64, 96, 48, 1, 1.0, /*batch_norm=*/true);
+  const auto names = normed->named_parameters(true).keys();
+  EXPECT_EQ(names, (std::vector<std::string>{"0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"}));
+  EXPECT_TRUE(normed->named_buffers(true).contains("1.running_mean"));
+  // Same Linear initialisations; only the BatchNorm between them differs.
+  EXPECT_TRUE(torch::equal(normed->named_parameters(true)["3.weight"], plain->named_parameters(true)["2.weight"]));
+  const double plain_std = plain->forward(h).std(0).mean().item<double>();
+  const double normed_std = normed->forward(h).std(0).mean().item<double>();
+  EXPECT_LT(plain_std, 0.005);
+  EXPECT_GT(normed_std, 0.05);  // hidden units standardised over the batch
+  EXPECT_LT(normed_std, 1.0);
+  // output_batch_norm: z's columns have zero mean and unit (biased) spread over the batch, and the
+  // extra layer has no parameters, only running statistics.
+  Projector standardised(64, 96, 48, 1, 1.0, true, /*output_batch_norm=*/true);
+  EXPECT_EQ(standardised->named_parameters(true).size(), 6u);
+  EXPECT_TRUE(standardised->named_buffers(true).contains("4.running_var"));
+  const torch::Tensor z = standardised->forward(h);
+  EXPECT_LT(z.mean(0).abs().max().item<double>(), 1e-5);
+  EXPECT_NEAR(z.std(0, /*unbiased=*/false).mean().item<double>(), 1.0, 1e-2);
+}
+
 TEST(Encoder, PrototypeHeadWeightNormalisation) {
   PrototypeHead head(16, 32, 4);
   const auto params = head->named_parameters(true);
