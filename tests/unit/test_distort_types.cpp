@@ -64,14 +64,7 @@ double mean_chroma(const cv::Mat& rgb) {  // mean of max(R,G,B) - min(R,G,B)
   return total / double(rgb.total());
 }
 
-double sharpness(const cv::Mat& rgb) {  // variance of the Laplacian of the gray image
-  cv::Mat gray, lap;
-  cv::cvtColor(rgb, gray, cv::COLOR_RGB2GRAY);
-  cv::Laplacian(gray, lap, CV_32F);
-  cv::Scalar mean, stddev;
-  cv::meanStdDev(lap, mean, stddev);
-  return stddev[0] * stddev[0];
-}
+double sharpness(const cv::Mat& rgb) { return test::laplacian_variance(rgb); }
 
 double changed_fraction(const cv::Mat& original, const cv::Mat& distorted) {
   cv::Mat diff;

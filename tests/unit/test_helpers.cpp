@@ -4,6 +4,7 @@
 #include <random>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 namespace shamisa::test {
 
@@ -30,6 +31,15 @@ std::vector<std::uint8_t> encode_with_opencv(const std::string& ext, const cv::M
   std::vector<std::uint8_t> bytes;
   EXPECT_TRUE(cv::imencode(ext, image, bytes, params)) << ext;
   return bytes;
+}
+
+double laplacian_variance(const cv::Mat& rgb) {
+  cv::Mat gray, lap;
+  cv::cvtColor(rgb, gray, cv::COLOR_RGB2GRAY);
+  cv::Laplacian(gray, lap, CV_32F);
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(lap, mean, stddev);
+  return stddev[0] * stddev[0];
 }
 
 }  // namespace shamisa::test

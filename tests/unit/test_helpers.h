@@ -41,6 +41,9 @@ void expect_error(Fn&& fn, ErrorKind kind, const std::string& needle) {
   }
 }
 
+// Variance of the Laplacian of the gray image (RGB CV_32FC3): a sharpness statistic.
+double laplacian_variance(const cv::Mat& rgb);
+
 }  // namespace shamisa::test
 
 #endif  // SHAMISA_TESTS_TEST_HELPERS_H_

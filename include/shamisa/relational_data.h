@@ -1,0 +1,104 @@
+// Training data of the relational method (METHOD-RELATIONAL.md section 3.3): signed edits along the
+// K = 8 attribute axes, applied through spatial masks; image pairs with per-pixel signed targets;
+// ranked sets whose order holds by construction.
+#ifndef SHAMISA_RELATIONAL_DATA_H_
+#define SHAMISA_RELATIONAL_DATA_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "shamisa/masks.h"
+#include "shamisa/rng.h"
+
+namespace shamisa {
+
+// One way of moving an image along an axis in one direction, e.g. "gaublur" (sharpness, -1).
+// Registry types ("gaublur") take the SHAMISA severity of the strength; the others ("desaturate",
+// "warm", "cool", "smoothing") are defined directly on the strength.
+struct AxisOperation {
+  std::string name;
+  int axis = 0;
+  int sign = 1;  // +1: the edited image has more of the attribute (METHOD-RELATIONAL.md §3.1)
+};
+
+// Every operation, grouped by axis in channel order.
+const std::vector<AxisOperation>& axis_operations();
+// The operations for `axis` in direction `sign`; empty for the missing side of a one-sided axis.
+std::vector<const AxisOperation*> operations_for(int axis, int sign);
+// Noise, compression and texture loss only go one way on an image (their negative arises in a pair).
+bool axis_is_one_sided(int axis);
+
+// Strength |t| in [0.2, 1] -> SHAMISA severity index s = 5|t| - 1 in [0, 4] (so KADID-like levels
+// 1..5 are t = 0.2..1); clamped to [0, 4].
+double strength_to_severity(double t);
+
+// The operation applied to the whole of x (CV_32FC3 RGB in [0, 1]) at strength |t| in (0, 1];
+// result clamped to [0, 1]. Random operations draw from rng.
+cv::Mat apply_axis_operation(const cv::Mat& x, const AxisOperation& op, double magnitude, Rng& rng);
+
+// One planned edit: the signed strength and mask (as SignedEdit) and how to realise it. noise_seed
+// makes a random operation draw the same noise each time the edit is applied, so the same program
+// at larger strengths gives the same noise, scaled.
+struct PlannedEdit {
+  SignedEdit edit;
+  const AxisOperation* operation = nullptr;
+  std::uint64_t noise_seed = 0;
+};
+
+// What is done to a pristine patch; no edits = the patch itself.
+struct ImageProgram {
+  std::vector<PlannedEdit> edits;
+};
+
+struct ProgramOptions {
+  double p_reference = 0.3;   // probability that an image is the pristine patch
+  int max_axes = 3;           // 1..max_axes distinct axes per program
+  double min_strength = 0.2;  // |t| >= this (the spec's 0.15 maps below severity 0)
+  std::vector<int> axes = {0, 1, 2, 3, 4, 5, 6, 7};  // the axes that may be drawn
+};
+
+// Usage error naming the field when options are out of range.
+void validate(const ProgramOptions& options);
+
+// Draws a program for `patch` (whose size the masks take): with p_reference none; otherwise
+// 1..max_axes distinct axes with t ~ U[-1, 1], |t| >= min_strength (one-sided axes positive), each
+// with an operation of that direction and a mask of a random kind.
+ImageProgram sample_program(const cv::Mat& patch, Rng& rng, const ProgramOptions& options);
+
+// X <- X + M (D(X) - X) for each edit in order (the patch unchanged for an empty program).
+cv::Mat apply_program(const cv::Mat& patch, const ImageProgram& program);
+
+// y(X): CV_32FC(kRelationalAxes) per-pixel targets of a program on a patch of `size`.
+cv::Mat program_targets(const ImageProgram& program, cv::Size size);
+
+// A training pair from one patch: two independent programs, and Y(A, B) = clamp(y(A) - y(B)).
+struct RelationalPair {
+  cv::Mat a, b;     // CV_32FC3 RGB in [0, 1]
+  cv::Mat targets;  // Y(A, B), CV_32FC(kRelationalAxes)
+  ImageProgram program_a, program_b;
+};
+RelationalPair make_relational_pair(const cv::Mat& patch, Rng& rng, const ProgramOptions& options);
+// (B, A) with target -Y: the swapped pair is free.
+RelationalPair swapped(const RelationalPair& pair);
+
+// A set of images of one patch, best first: images[0] is the patch itself (rank 0), and each later
+// image is worse than the one before by construction.
+enum class RankedSetKind {
+  kMonotoneStrength,  // one program (1..max_axes axes, fixed masks and noise), strengths growing
+  kNested,            // images[j + 1] = images[j] plus one more masked edit on a new axis
+};
+struct RankedSet {
+  std::vector<cv::Mat> images;   // n images, CV_32FC3
+  std::vector<cv::Mat> targets;  // y(images[j]) = Y(images[j], patch)
+  std::vector<ImageProgram> programs;
+};
+// n in [2, 8] (kNested: at most 1 + the number of allowed axes). Usage error otherwise.
+RankedSet make_ranked_set(const cv::Mat& patch, int n, RankedSetKind kind, Rng& rng,
+                          const ProgramOptions& options);
+
+}  // namespace shamisa
+
+#endif  // SHAMISA_RELATIONAL_DATA_H_
