@@ -25,6 +25,8 @@ torch::Tensor image_to_tensor(const cv::Mat& rgb, const Normalization& norm = kI
 // Equal-sized images -> [N, 3, H, W]. Usage error when sizes differ.
 torch::Tensor images_to_batch(const std::vector<cv::Mat>& images,
                               const Normalization& norm = kImageNetNormalization);
+// A CV_32FC(C) image (any channel count, e.g. the relational targets) -> float tensor [C, H, W].
+torch::Tensor planes_to_tensor(const cv::Mat& planes);
 // [3, H, W] or [1, 3, H, W] tensor -> CV_32FC3 RGB image, undoing the normalisation.
 cv::Mat tensor_to_image(const torch::Tensor& chw, const Normalization& norm = kImageNetNormalization);
 

@@ -43,6 +43,13 @@ torch::Tensor images_to_batch(const std::vector<cv::Mat>& images, const Normaliz
   return t;
 }
 
+torch::Tensor planes_to_tensor(const cv::Mat& planes) {
+  if (planes.empty() || planes.depth() != CV_32F) throw_usage_error("planes_to_tensor", "needs a non-empty CV_32F image");
+  const cv::Mat hwc = planes.isContinuous() ? planes : planes.clone();
+  const torch::Tensor t = torch::from_blob(hwc.data, {hwc.rows, hwc.cols, hwc.channels()}, torch::kFloat32);
+  return t.permute({2, 0, 1}).contiguous();  // copies out of hwc's memory
+}
+
 cv::Mat tensor_to_image(const torch::Tensor& chw_in, const Normalization& norm) {
   torch::Tensor chw = chw_in.dim() == 4 && chw_in.size(0) == 1 ? chw_in[0] : chw_in;
   if (chw.dim() != 3 || chw.size(0) != 3) throw_usage_error("tensor_to_image", "needs a [3, H, W] tensor");
