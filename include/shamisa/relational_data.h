@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <opencv2/core.hpp>
+#include <torch/torch.h>
 
 #include "shamisa/masks.h"
 #include "shamisa/rng.h"
@@ -98,6 +99,17 @@ struct RankedSet {
 // n in [2, 8] (kNested: at most 1 + the number of allowed axes). Usage error otherwise.
 RankedSet make_ranked_set(const cv::Mat& patch, int n, RankedSetKind kind, Rng& rng,
                           const ProgramOptions& options);
+
+// A stage-1 training batch: `pairs` patches of crop x crop, each cut at a random place from a
+// random image of the pool and made into a pair; rows pairs..2·pairs-1 hold the same pairs swapped
+// (target negated). Every draw comes from Rng::stream(seed, {kind, step, i}), so a batch depends
+// only on (images, seed, step). Input error naming the file when an image cannot be read.
+struct RelationalBatch {
+  torch::Tensor a, b;     // [2·pairs, 3, crop, crop], RGB in [0, 1]
+  torch::Tensor targets;  // [2·pairs, K, crop, crop], Y(A, B)
+};
+RelationalBatch make_relational_batch(const std::vector<std::string>& images, int pairs, int crop,
+                                      std::uint64_t seed, std::int64_t step, const ProgramOptions& options);
 
 }  // namespace shamisa
 

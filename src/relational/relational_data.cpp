@@ -7,8 +7,11 @@
 #include <opencv2/imgproc.hpp>
 
 #include "shamisa/color.h"
+#include "shamisa/crop.h"
 #include "shamisa/distort.h"
 #include "shamisa/error.h"
+#include "shamisa/image_io.h"
+#include "shamisa/tensor.h"
 
 namespace shamisa {
 namespace {
@@ -217,6 +220,35 @@ RankedSet make_ranked_set(const cv::Mat& patch, int n, RankedSetKind kind, Rng& 
   }
   set.programs = std::move(programs);
   return set;
+}
+
+RelationalBatch make_relational_batch(const std::vector<std::string>& images, int pairs, int crop,
+                                      std::uint64_t seed, std::int64_t step, const ProgramOptions& options) {
+  if (images.empty()) throw_usage_error("relational batch", "no images");
+  if (pairs < 1) throw_usage_error("relational batch", "needs at least one pair");
+  if (crop < 8) throw_usage_error("relational batch", "crop must be at least 8 pixels");
+  constexpr std::uint64_t kRelationalBatchStream = 0x7e1a;
+  std::vector<cv::Mat> as, bs;
+  std::vector<torch::Tensor> ys;
+  for (int i = 0; i < pairs; ++i) {
+    Rng rng = Rng::stream(seed, {kRelationalBatchStream, static_cast<std::uint64_t>(step), static_cast<std::uint64_t>(i)});
+    const std::string& path = images[std::size_t(rng.uniform_int(0, static_cast<int>(images.size()) - 1))];
+    const cv::Mat image = read_image_rgbf(path);
+    // A random window inside the image; a smaller image is centred and zero-padded.
+    const int x = image.cols > crop ? rng.uniform_int(0, image.cols - crop) : (image.cols - crop) / 2;
+    const int y = image.rows > crop ? rng.uniform_int(0, image.rows - crop) : (image.rows - crop) / 2;
+    const RelationalPair pair = make_relational_pair(crop_zero_padded(image, x, y, crop, crop), rng, options);
+    as.push_back(pair.a);
+    bs.push_back(pair.b);
+    ys.push_back(planes_to_tensor(pair.targets));
+  }
+  RelationalBatch batch;
+  const torch::Tensor a = images_to_batch(as, kNoNormalization), b = images_to_batch(bs, kNoNormalization);
+  const torch::Tensor y = torch::stack(ys);
+  batch.a = torch::cat({a, b});
+  batch.b = torch::cat({b, a});
+  batch.targets = torch::cat({y, -y});
+  return batch;
 }
 
 }  // namespace shamisa

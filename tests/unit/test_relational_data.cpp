@@ -242,5 +242,36 @@ TEST(RelationalData, NestedRankedSetsAddOneEditPerRank) {
                "must not repeat");
 }
 
+TEST(RelationalData, BatchesHoldPairsAndTheirSwapsDeterministically) {
+  test::TempDir dir;
+  std::vector<std::string> images;
+  for (int i = 0; i < 3; ++i) {
+    cv::Mat bgr(40 + 10 * i, 50, CV_8UC3);
+    cv::randu(bgr, cv::Scalar::all(0), cv::Scalar::all(255));
+    images.push_back(dir.path("img" + std::to_string(i) + ".png"));
+    test::write_bytes(images.back(), test::encode_with_opencv(".png", bgr));
+  }
+  const RelationalBatch x = make_relational_batch(images, 3, 32, 8, 5, ProgramOptions{});
+  ASSERT_EQ(x.a.sizes(), (std::vector<int64_t>{6, 3, 32, 32}));
+  ASSERT_EQ(x.targets.sizes(), (std::vector<int64_t>{6, kRelationalAxes, 32, 32}));
+  EXPECT_TRUE(torch::equal(x.a.slice(0, 3, 6), x.b.slice(0, 0, 3)));
+  EXPECT_TRUE(torch::equal(x.targets.slice(0, 3, 6), -x.targets.slice(0, 0, 3)));
+  EXPECT_GE(x.a.min().item<double>(), 0.0);
+  EXPECT_LE(x.a.max().item<double>(), 1.0);
+  EXPECT_TRUE(torch::equal(x.a, make_relational_batch(images, 3, 32, 8, 5, ProgramOptions{}).a));
+  EXPECT_FALSE(torch::equal(x.a, make_relational_batch(images, 3, 32, 8, 6, ProgramOptions{}).a));
+  test::write_bytes(images[1], {1, 2, 3});
+  bool named = false;
+  for (std::int64_t step = 0; step < 20 && !named; ++step) {
+    try {
+      make_relational_batch(images, 3, 32, 8, step, ProgramOptions{});
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInput);
+      named = std::string(e.what()).find("img1.png") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(named);
+}
+
 }  // namespace
 }  // namespace shamisa
