@@ -78,6 +78,16 @@ double clip_gradient_norm(const NamedTensors& parameters, double max_norm);
 void sgd_update(const NamedTensors& parameters, std::map<std::string, torch::Tensor>& momentum,
                 const OptimizerConfig& optimizer, double lr);
 
+// PyTorch's Adam (no amsgrad), as the relational method's recipe uses it: d = g + wd·p;
+// m = β1·m + (1 − β1)·d; v = β2·v + (1 − β2)·d²; p −= (lr / (1 − β1^t))·m / (√v / √(1 − β2^t) + ε),
+// with t = `step` (1 for the first update). Moments are keyed "<name>.m" and "<name>.v", so they
+// go into a checkpoint by name. Parameters without a gradient are skipped.
+struct AdamOptions {
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.0;
+};
+void adam_update(const NamedTensors& parameters, std::map<std::string, torch::Tensor>& moments,
+                 const AdamOptions& options, double lr, std::int64_t step);
+
 }  // namespace shamisa
 
 #endif  // SHAMISA_TRAIN_STEP_H_

@@ -223,4 +223,26 @@ void sgd_update(const NamedTensors& parameters, std::map<std::string, torch::Ten
   }
 }
 
+void adam_update(const NamedTensors& parameters, std::map<std::string, torch::Tensor>& moments,
+                 const AdamOptions& o, double lr, std::int64_t step) {
+  if (step < 1) throw_usage_error("adam_update", "steps count from 1");
+  torch::NoGradGuard no_grad;
+  const double correction1 = 1.0 - std::pow(o.beta1, static_cast<double>(step));
+  const double correction2 = 1.0 - std::pow(o.beta2, static_cast<double>(step));
+  for (const auto& [name, p] : parameters) {
+    const torch::Tensor& g = p.grad();
+    if (!g.defined()) continue;
+    const torch::Tensor d = o.weight_decay != 0.0 ? g.add(p, o.weight_decay) : g;
+    torch::Tensor& m = moments[name + ".m"];
+    torch::Tensor& v = moments[name + ".v"];
+    if (!m.defined()) m = torch::zeros_like(p);
+    if (!v.defined()) v = torch::zeros_like(p);
+    m.mul_(o.beta1).add_(d, 1.0 - o.beta1);
+    v.mul_(o.beta2).addcmul_(d, d, 1.0 - o.beta2);
+    const torch::Tensor denominator = (v.sqrt() / std::sqrt(correction2)).add_(o.eps);
+    torch::Tensor data = p;  // as in sgd_update
+    data.addcdiv_(m, denominator, -lr / correction1);
+  }
+}
+
 }  // namespace shamisa

@@ -266,6 +266,26 @@ TEST(Optimiser, SgdEqualsTorchOptimSgd) {
   ASSERT_EQ(momentum.count("w"), 1u);
 }
 
+TEST(Optimiser, AdamEqualsTorchOptimAdam) {
+  torch::manual_seed(4);
+  torch::Tensor mine = torch::randn({6, 3}).requires_grad_(true);
+  torch::Tensor theirs = mine.detach().clone().requires_grad_(true);
+  AdamOptions o;
+  o.weight_decay = 0.01;
+  torch::optim::Adam reference({theirs}, torch::optim::AdamOptions(2e-3).weight_decay(o.weight_decay));
+  std::map<std::string, torch::Tensor> moments;
+  for (int step = 1; step <= 4; ++step) {
+    const torch::Tensor g = torch::randn({6, 3});
+    mine.mutable_grad() = g.clone();
+    theirs.mutable_grad() = g.clone();
+    adam_update({{"w", mine}}, moments, o, 2e-3, step);
+    reference.step();
+  }
+  EXPECT_TRUE(torch::allclose(mine, theirs, 0, 1e-7));
+  EXPECT_EQ(moments.size(), 2u);
+  test::expect_error([&] { adam_update({{"w", mine}}, moments, o, 1e-3, 0); }, ErrorKind::kUsage, "from 1");
+}
+
 // ---- one step ------------------------------------------------------------------------------
 
 TEST(TrainStep, BatchTensorsFollowTheNodeIndexing) {
