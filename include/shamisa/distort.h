@@ -39,6 +39,13 @@ const std::vector<DistortionType>& distortion_registry();
 // Usage error naming the unknown type and listing the known ones.
 const DistortionType& find_distortion(const std::string& name);
 
+// Operations outside the paper's 26 that the relational method needs (METHOD-RELATIONAL.md §3.1),
+// with the registry's contract (apply_step runs them): "desaturate" (Lab a*b* factor below 1),
+// "warm" and "cool" (red and blue gains in opposite directions) and "smoothing" (bilateral filter).
+// Their anchors span strengths |t| = 0.2 .. 1 of that method. Not used by compositions, and not
+// known to find_distortion.
+const std::vector<DistortionType>& relational_distortion_types();
+
 // A severity index and the parameter value it stands for.
 struct Severity {
   double index = 0.0;  // s in [0, 4]

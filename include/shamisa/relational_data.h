@@ -11,16 +11,16 @@
 #include <opencv2/core.hpp>
 #include <torch/torch.h>
 
+#include "shamisa/distort.h"
 #include "shamisa/masks.h"
 #include "shamisa/rng.h"
 
 namespace shamisa {
 
-// One way of moving an image along an axis in one direction, e.g. "gaublur" (sharpness, -1).
-// Registry types ("gaublur") take the SHAMISA severity of the strength; the others ("desaturate",
-// "warm", "cool", "smoothing") are defined directly on the strength.
+// One way of moving an image along an axis in one direction, e.g. gaublur (sharpness, -1): a
+// registry type or one of relational_distortion_types(), run by apply_step at the severity of |t|.
 struct AxisOperation {
-  std::string name;
+  const DistortionType* type = nullptr;
   int axis = 0;
   int sign = 1;  // +1: the edited image has more of the attribute (METHOD-RELATIONAL.md §3.1)
 };
@@ -36,8 +36,9 @@ bool axis_is_one_sided(int axis);
 // 1..5 are t = 0.2..1); clamped to [0, 4].
 double strength_to_severity(double t);
 
-// The operation applied to the whole of x (CV_32FC3 RGB in [0, 1]) at strength |t| in (0, 1];
-// result clamped to [0, 1]. Random operations draw from rng.
+// The operation applied to the whole of x (CV_32FC3 RGB in [0, 1]) at strength |t| in (0, 1], i.e.
+// apply_step at severity strength_to_severity(|t|); result clamped to [0, 1]. Random operations
+// draw from rng.
 cv::Mat apply_axis_operation(const cv::Mat& x, const AxisOperation& op, double magnitude, Rng& rng);
 
 // One planned edit: the signed strength and mask (as SignedEdit) and how to realise it. noise_seed

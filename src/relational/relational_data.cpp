@@ -4,11 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include <opencv2/imgproc.hpp>
-
-#include "shamisa/color.h"
 #include "shamisa/crop.h"
-#include "shamisa/distort.h"
 #include "shamisa/error.h"
 #include "shamisa/image_io.h"
 #include "shamisa/tensor.h"
@@ -16,39 +12,7 @@
 namespace shamisa {
 namespace {
 
-constexpr int kSharpness = 0, kNoise = 1, kCompression = 6, kTextureLoss = 7;
-
-cv::Mat clamp01(const cv::Mat& x) {
-  cv::Mat out;
-  cv::min(cv::max(x, 0.0), 1.0, out);
-  return out;
-}
-
-// Lab a*, b* scaled by (1 - 0.9 m): at m = 1 a tenth of the chroma is left.
-cv::Mat desaturate(const cv::Mat& x, double m) {
-  cv::Mat lab = rgb_to_lab(x);
-  std::vector<cv::Mat> channels;
-  cv::split(lab, channels);
-  channels[1] *= 1.0 - 0.9 * m;
-  channels[2] *= 1.0 - 0.9 * m;
-  cv::merge(channels, lab);
-  return lab_to_rgb(lab, /*clip=*/true);
-}
-
-// Warm: red gain 1 + 0.3 m, blue gain 1 - 0.3 m; cool the opposite (sign = -1).
-cv::Mat white_balance_shift(const cv::Mat& x, double m, int sign) {
-  const double g = 0.3 * m * sign;
-  cv::Mat out;
-  cv::multiply(x, cv::Scalar(1.0 + g, 1.0, 1.0 - g), out);
-  return clamp01(out);
-}
-
-// Edge-preserving smoothing (bilateral): removes texture while keeping edges.
-cv::Mat smoothing(const cv::Mat& x, double m) {
-  cv::Mat out;
-  cv::bilateralFilter(x, out, -1, /*sigmaColor=*/0.05 + 0.25 * m, /*sigmaSpace=*/1.0 + 4.0 * m, cv::BORDER_REFLECT);
-  return clamp01(out);
-}
+constexpr int kNoise = 1, kCompression = 6, kTextureLoss = 7;
 
 void require_rgbf(const cv::Mat& x, const char* what) {
   if (x.empty() || x.type() != CV_32FC3) throw_usage_error(what, "needs a non-empty CV_32FC3 RGB image in [0, 1]");
@@ -87,16 +51,30 @@ std::vector<SignedEdit> signed_edits(const ImageProgram& program) {
 }  // namespace
 
 const std::vector<AxisOperation>& axis_operations() {
-  static const std::vector<AxisOperation> ops = {
-      {"gaublur", 0, -1},           {"lensblur", 0, -1},         {"motionblur", 0, -1},
-      {"highsharpen", 0, 1},        {"whitenoise", 1, 1},        {"whitenoiseCC", 1, 1},
-      {"multnoise", 1, 1},          {"impulsenoise", 1, 1},      {"brighten", 2, 1},
-      {"meanshiftpos", 2, 1},       {"darken", 2, -1},           {"meanshiftneg", 2, -1},
-      {"lincontrchangepos", 3, 1},  {"lincontrchangeneg", 3, -1}, {"nonlincontrchange", 3, -1},
-      {"colorsat2", 4, 1},          {"desaturate", 4, -1},       {"warm", 5, 1},
-      {"cool", 5, -1},              {"jpeg", 6, 1},              {"jpeg2000", 6, 1},
+  struct Entry {
+    const char* name;
+    int axis, sign;
+  };
+  static const Entry table[] = {
+      {"gaublur", 0, -1},          {"lensblur", 0, -1},          {"motionblur", 0, -1},
+      {"highsharpen", 0, 1},       {"whitenoise", 1, 1},         {"whitenoiseCC", 1, 1},
+      {"multnoise", 1, 1},         {"impulsenoise", 1, 1},       {"brighten", 2, 1},
+      {"meanshiftpos", 2, 1},      {"darken", 2, -1},            {"meanshiftneg", 2, -1},
+      {"lincontrchangepos", 3, 1}, {"lincontrchangeneg", 3, -1}, {"nonlincontrchange", 3, -1},
+      {"colorsat2", 4, 1},         {"desaturate", 4, -1},        {"warm", 5, 1},
+      {"cool", 5, -1},             {"jpeg", 6, 1},               {"jpeg2000", 6, 1},
       {"smoothing", 7, 1},
   };
+  static const std::vector<AxisOperation> ops = [] {
+    std::vector<AxisOperation> out;
+    for (const Entry& e : table) {
+      const DistortionType* type = nullptr;
+      for (const DistortionType& t : relational_distortion_types())
+        if (t.name == e.name) type = &t;
+      out.push_back({type ? type : &find_distortion(e.name), e.axis, e.sign});
+    }
+    return out;
+  }();
   return ops;
 }
 
@@ -112,13 +90,8 @@ bool axis_is_one_sided(int axis) { return axis == kNoise || axis == kCompression
 double strength_to_severity(double t) { return std::clamp(5.0 * std::abs(t) - 1.0, 0.0, 4.0); }
 
 cv::Mat apply_axis_operation(const cv::Mat& x, const AxisOperation& op, double magnitude, Rng& rng) {
-  require_rgbf(x, "axis operation");
-  if (!(magnitude > 0.0 && magnitude <= 1.0)) throw_usage_error(op.name, "strength must be in (0, 1]");
-  if (op.name == "desaturate") return desaturate(x, magnitude);
-  if (op.name == "warm" || op.name == "cool") return white_balance_shift(x, magnitude, op.sign);
-  if (op.name == "smoothing") return smoothing(x, magnitude);
-  const DistortionType& type = find_distortion(op.name);
-  return apply_step(x, DistortionStep{&type, severity_to_value(type, strength_to_severity(magnitude))}, rng);
+  if (!(magnitude > 0.0 && magnitude <= 1.0)) throw_usage_error(op.type->name, "strength must be in (0, 1]");
+  return apply_step(x, DistortionStep{op.type, severity_to_value(*op.type, strength_to_severity(magnitude))}, rng);
 }
 
 void validate(const ProgramOptions& o) {

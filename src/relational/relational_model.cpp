@@ -50,16 +50,12 @@ MapNetworkImpl::MapNetworkImpl(const MapNetworkConfig& config, std::uint64_t see
 
   torch::NoGradGuard no_grad;
   at::Generator gen = at::detail::createCPUGenerator(seed);
-  for (auto& p : named_parameters()) {
-    torch::Tensor& w = p.value();
-    if (w.dim() == 4) {  // conv: He-normal on fan-in
-      const double fan_in = static_cast<double>(w.size(1) * w.size(2) * w.size(3));
-      w.normal_(0.0, std::sqrt(2.0 / fan_in), gen);
-    } else if (p.key().find("head") != std::string::npos) {
-      w.zero_();  // the head's bias
-    }
-    // GroupNorm: weight 1, bias 0 (its defaults).
+  for (torch::Tensor& w : parameters()) {
+    if (w.dim() != 4) continue;  // GroupNorm keeps weight 1, bias 0
+    const double fan_in = static_cast<double>(w.size(1) * w.size(2) * w.size(3));
+    w.normal_(0.0, std::sqrt(2.0 / fan_in), gen);  // conv: He-normal on fan-in
   }
+  head_->bias.zero_();
 }
 
 torch::Tensor MapNetworkImpl::trunk(const torch::Tensor& x) {

@@ -100,17 +100,17 @@ TEST(RelationalData, EveryOperationIsMonotoneInStrength) {
     for (double t : {0.2, 0.4, 0.6, 0.8, 1.0}) {
       Rng rng(11);  // same noise draws at every strength
       const cv::Mat x = apply_axis_operation(patch, op, t, rng);
-      ASSERT_EQ(x.type(), CV_32FC3) << op.name;
+      ASSERT_EQ(x.type(), CV_32FC3) << op.type->name;
       double lo, hi;
       cv::minMaxLoc(x.reshape(1), &lo, &hi);
-      EXPECT_GE(lo, 0.0) << op.name;
-      EXPECT_LE(hi, 1.0) << op.name;
+      EXPECT_GE(lo, 0.0) << op.type->name;
+      EXPECT_LE(hi, 1.0) << op.type->name;
       stats.push_back(axis_statistic(op, patch, x));
     }
     for (std::size_t i = 1; i < stats.size(); ++i) {
-      EXPECT_GE(stats[i], stats[i - 1] - 1e-6 * std::abs(stats[i - 1])) << op.name << " at step " << i;
+      EXPECT_GE(stats[i], stats[i - 1] - 1e-6 * std::abs(stats[i - 1])) << op.type->name << " at step " << i;
     }
-    EXPECT_GT(stats.back(), stats.front()) << op.name;
+    EXPECT_GT(stats.back(), stats.front()) << op.type->name;
   }
 }
 
@@ -207,8 +207,9 @@ TEST(RelationalData, MonotoneRankedSetsGetWorseStepByStep) {
       ASSERT_EQ(set.programs[j].edits.size(), set.programs[1].edits.size());
       for (std::size_t e = 0; e < set.programs[j].edits.size(); ++e) {
         const SignedEdit& now = set.programs[j].edits[e].edit;
-        const SignedEdit& before = set.programs[j - 1].edits.empty() ? now : set.programs[j - 1].edits[e].edit;
-        if (j > 1) EXPECT_GT(std::abs(now.strength), std::abs(before.strength));
+        if (j > 1) {  // rank 0 is the patch itself, without edits
+          EXPECT_GT(std::abs(now.strength), std::abs(set.programs[j - 1].edits[e].edit.strength));
+        }
         EXPECT_EQ(now.mask.data, set.programs[1].edits[e].edit.mask.data);  // the same mask throughout
       }
       // Target magnitude grows with rank.

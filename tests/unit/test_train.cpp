@@ -329,8 +329,8 @@ void expect_cached_step_matches_plain(TrainConfig c) {
   // 1e-5 relative to the tensor's size: the projector's BatchNorm can make encoder gradients of
   // ~1e3 on random images, so lr·grad moves parameters far beyond float32's absolute 1e-5.
   auto close = [](const torch::Tensor& x, const torch::Tensor& y) {
-    const torch::Tensor a = x.to(torch::kDouble), b = y.to(torch::kDouble);
-    return torch::allclose(a, b, 0, 1e-5 * std::max(1.0, a.abs().max().item<double>()));
+    const torch::Tensor xd = x.to(torch::kDouble), yd = y.to(torch::kDouble);
+    return torch::allclose(xd, yd, 0, 1e-5 * std::max(1.0, xd.abs().max().item<double>()));
   };
   std::map<std::string, torch::Tensor> ma, mb;
   const NamedTensors pa = plain.trainable_parameters(c), pb = cached.trainable_parameters(c);
