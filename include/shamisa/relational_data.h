@@ -101,16 +101,33 @@ struct RankedSet {
 RankedSet make_ranked_set(const cv::Mat& patch, int n, RankedSetKind kind, Rng& rng,
                           const ProgramOptions& options);
 
-// A stage-1 training batch: `pairs` patches of crop x crop, each cut at a random place from a
-// random image of the pool and made into a pair; rows pairs..2·pairs-1 hold the same pairs swapped
-// (target negated). Every draw comes from Rng::stream(seed, {kind, step, i}), so a batch depends
-// only on (images, seed, step). Input error naming the file when an image cannot be read.
+// A stage-1 training batch of `triplets` triplets. Each is a crop x crop patch, cut at a random
+// place from a random image of the pool, with three programs A, B and C drawn on it. The rows are
+// three blocks of `triplets`: (A, B), then (B, C), then (A, C), so that the map of (A, C) can be
+// checked against the sum of the other two (cycle_loss; the targets add up exactly before their
+// clamp). Swapped pairs are not included: with an architecturally anti-symmetric network they
+// give exactly the loss of the pair itself. Every draw comes from Rng::stream(seed, {kind, step,
+// i}), so a batch depends only on (images, seed, step). Input error naming the file when an image
+// cannot be read.
 struct RelationalBatch {
-  torch::Tensor a, b;     // [2·pairs, 3, crop, crop], RGB in [0, 1]
-  torch::Tensor targets;  // [2·pairs, K, crop, crop], Y(A, B)
+  torch::Tensor a, b;     // [3·triplets, 3, crop, crop], RGB in [0, 1]
+  torch::Tensor targets;  // [3·triplets, K, crop, crop], Y(A, B)
+  int triplets = 0;
 };
-RelationalBatch make_relational_batch(const std::vector<std::string>& images, int pairs, int crop,
+RelationalBatch make_relational_batch(const std::vector<std::string>& images, int triplets, int crop,
                                       std::uint64_t seed, std::int64_t step, const ProgramOptions& options);
+
+// A stage-2 training batch: `sets` ranked sets of `set_size` images, each from a crop x crop patch cut
+// at a random place of a random image; even-numbered sets are kMonotoneStrength, odd ones kNested.
+// Rows are set-major and best first, so row s·set_size is the patch itself. Draws come from
+// Rng::stream(seed, {kind, step, s}); input error naming the file when an image cannot be read.
+struct RankedBatch {
+  torch::Tensor images;      // [sets·set_size, 3, crop, crop], RGB in [0, 1]
+  torch::Tensor references;  // [sets·set_size, 3, crop, crop]: the patch of each row's set
+  int sets = 0, set_size = 0;
+};
+RankedBatch make_ranked_batch(const std::vector<std::string>& images, int sets, int set_size, int crop,
+                              std::uint64_t seed, std::int64_t step, const ProgramOptions& options);
 
 }  // namespace shamisa
 

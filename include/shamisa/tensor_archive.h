@@ -15,11 +15,15 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <torch/torch.h>
 
 namespace shamisa {
+
+// Tensors with names, in a fixed order (parameters and buffers of networks).
+using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
 struct TensorArchive {
   std::map<std::string, torch::Tensor> tensors;

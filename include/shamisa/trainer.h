@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "shamisa/run_folder.h"
 #include "shamisa/train_config.h"
 #include "shamisa/train_step.h"
 
@@ -37,10 +38,6 @@ struct TrainRunSummary {
   double data_wait_share = 0.0;  // time blocked on the data pipeline / wall time of the steps
   std::string checkpoint;
 };
-
-std::string run_config_path(const std::string& run_dir);      // RUN/config.json
-std::string run_checkpoint_path(const std::string& run_dir);  // RUN/checkpoint.safetensors
-std::string run_log_path(const std::string& run_dir);         // RUN/log.jsonl
 
 // Trains `config` (ignored with resume when nullopt: RUN's own config is used). Errors: usage
 // (RUN already holds a run and resume is false; nothing to resume; config or image list differs

@@ -24,8 +24,6 @@
 
 namespace shamisa {
 
-using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
-
 struct TrainingModel {
   ResNetEncoder encoder{nullptr};
   Projector projector{nullptr};

@@ -195,32 +195,72 @@ RankedSet make_ranked_set(const cv::Mat& patch, int n, RankedSetKind kind, Rng& 
   return set;
 }
 
-RelationalBatch make_relational_batch(const std::vector<std::string>& images, int pairs, int crop,
+namespace {
+
+// A crop x crop patch of a random image of the pool.
+cv::Mat random_patch(const std::vector<std::string>& images, int crop, Rng& rng) {
+  const std::string& path = images[std::size_t(rng.uniform_int(0, static_cast<int>(images.size()) - 1))];
+  const cv::Mat image = read_image_rgbf(path);
+  // A random window inside the image; a smaller image is centred and zero-padded.
+  const int x = image.cols > crop ? rng.uniform_int(0, image.cols - crop) : (image.cols - crop) / 2;
+  const int y = image.rows > crop ? rng.uniform_int(0, image.rows - crop) : (image.rows - crop) / 2;
+  return crop_zero_padded(image, x, y, crop, crop);
+}
+
+}  // namespace
+
+RelationalBatch make_relational_batch(const std::vector<std::string>& images, int triplets, int crop,
                                       std::uint64_t seed, std::int64_t step, const ProgramOptions& options) {
   if (images.empty()) throw_usage_error("relational batch", "no images");
-  if (pairs < 1) throw_usage_error("relational batch", "needs at least one pair");
+  if (triplets < 1) throw_usage_error("relational batch", "needs at least one triplet");
   if (crop < 8) throw_usage_error("relational batch", "crop must be at least 8 pixels");
   constexpr std::uint64_t kRelationalBatchStream = 0x7e1a;
-  std::vector<cv::Mat> as, bs;
-  std::vector<torch::Tensor> ys;
-  for (int i = 0; i < pairs; ++i) {
+  std::vector<cv::Mat> x[3];                 // A, B, C of every triplet
+  std::vector<torch::Tensor> ab, bc, ac;     // the pair targets
+  for (int i = 0; i < triplets; ++i) {
     Rng rng = Rng::stream(seed, {kRelationalBatchStream, static_cast<std::uint64_t>(step), static_cast<std::uint64_t>(i)});
-    const std::string& path = images[std::size_t(rng.uniform_int(0, static_cast<int>(images.size()) - 1))];
-    const cv::Mat image = read_image_rgbf(path);
-    // A random window inside the image; a smaller image is centred and zero-padded.
-    const int x = image.cols > crop ? rng.uniform_int(0, image.cols - crop) : (image.cols - crop) / 2;
-    const int y = image.rows > crop ? rng.uniform_int(0, image.rows - crop) : (image.rows - crop) / 2;
-    const RelationalPair pair = make_relational_pair(crop_zero_padded(image, x, y, crop, crop), rng, options);
-    as.push_back(pair.a);
-    bs.push_back(pair.b);
-    ys.push_back(planes_to_tensor(pair.targets));
+    const cv::Mat patch = random_patch(images, crop, rng);
+    cv::Mat y[3];
+    for (int j = 0; j < 3; ++j) {
+      const ImageProgram program = sample_program(patch, rng, options);
+      x[j].push_back(apply_program(patch, program));
+      y[j] = program_targets(program, patch.size());
+    }
+    ab.push_back(planes_to_tensor(pair_targets(y[0], y[1])));
+    bc.push_back(planes_to_tensor(pair_targets(y[1], y[2])));
+    ac.push_back(planes_to_tensor(pair_targets(y[0], y[2])));
   }
+  const torch::Tensor a = images_to_batch(x[0], kNoNormalization), b = images_to_batch(x[1], kNoNormalization),
+                      c = images_to_batch(x[2], kNoNormalization);
   RelationalBatch batch;
-  const torch::Tensor a = images_to_batch(as, kNoNormalization), b = images_to_batch(bs, kNoNormalization);
-  const torch::Tensor y = torch::stack(ys);
-  batch.a = torch::cat({a, b});
-  batch.b = torch::cat({b, a});
-  batch.targets = torch::cat({y, -y});
+  batch.triplets = triplets;
+  batch.a = torch::cat({a, b, a});
+  batch.b = torch::cat({b, c, c});
+  batch.targets = torch::cat({torch::stack(ab), torch::stack(bc), torch::stack(ac)});
+  return batch;
+}
+
+RankedBatch make_ranked_batch(const std::vector<std::string>& images, int sets, int set_size, int crop,
+                              std::uint64_t seed, std::int64_t step, const ProgramOptions& options) {
+  if (images.empty()) throw_usage_error("ranked batch", "no images");
+  if (sets < 1) throw_usage_error("ranked batch", "needs at least one set");
+  if (crop < 8) throw_usage_error("ranked batch", "crop must be at least 8 pixels");
+  constexpr std::uint64_t kRankedBatchStream = 0x7e1b;
+  std::vector<cv::Mat> rows, references;
+  for (int i = 0; i < sets; ++i) {
+    Rng rng = Rng::stream(seed, {kRankedBatchStream, static_cast<std::uint64_t>(step), static_cast<std::uint64_t>(i)});
+    const cv::Mat patch = random_patch(images, crop, rng);
+    const RankedSetKind kind = i % 2 == 0 ? RankedSetKind::kMonotoneStrength : RankedSetKind::kNested;
+    for (const cv::Mat& image : make_ranked_set(patch, set_size, kind, rng, options).images) {
+      rows.push_back(image);
+      references.push_back(patch);
+    }
+  }
+  RankedBatch batch;
+  batch.images = images_to_batch(rows, kNoNormalization);
+  batch.references = images_to_batch(references, kNoNormalization);
+  batch.sets = sets;
+  batch.set_size = set_size;
   return batch;
 }
 

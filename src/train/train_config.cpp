@@ -9,90 +9,13 @@
 #include <utility>
 #include <vector>
 
+#include "shamisa/config_reader.h"
 #include "shamisa/error.h"
 
 namespace shamisa {
 namespace {
 
 using nlohmann::json;
-
-// Reads the keys of one JSON object into fields, remembering which keys it knows, so that every
-// key the file has but the reader does not know can be reported.
-class SectionReader {
- public:
-  SectionReader(const json& object, std::string path, std::string source)
-      : object_(object), path_(std::move(path)), source_(std::move(source)) {
-    if (!object_.is_object()) fail(path_.empty() ? "the file" : path_, "must be a JSON object");
-  }
-
-  // Strict: a number where a bool is expected, a fraction or negative number where a count is
-  // expected, or a value outside the field's range is an error, not a silent conversion.
-  template <typename T>
-  void read(const std::string& key, T& field) {
-    known_.insert(key);
-    const auto it = object_.find(key);
-    if (it == object_.end()) return;
-    const json& v = *it;
-    auto wrong = [&](const std::string& expected) {
-      fail(qualified(key), "must be " + expected + " (got " + v.dump() + ")");
-    };
-    if constexpr (std::is_same_v<T, bool>) {
-      if (!v.is_boolean()) wrong("true or false");
-      field = v.get<bool>();
-    } else if constexpr (std::is_integral_v<T>) {
-      if (!v.is_number_integer()) wrong("an integer");
-      if (v.is_number_unsigned()) {
-        const auto u = v.get<std::uint64_t>();
-        if (u > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) wrong("a smaller integer");
-        field = static_cast<T>(u);
-      } else {
-        const auto i = v.get<std::int64_t>();
-        if (std::is_unsigned_v<T> && i < 0) wrong("a non-negative integer");
-        if (!std::is_unsigned_v<T> && (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
-                                       i > static_cast<std::int64_t>(std::numeric_limits<T>::max()))) {
-          wrong("a smaller integer");
-        }
-        field = static_cast<T>(i);
-      }
-    } else if constexpr (std::is_floating_point_v<T>) {
-      if (!v.is_number()) wrong("a number");
-      field = v.get<T>();
-      if (!std::isfinite(field)) wrong("a finite number");
-    } else {
-      if (!v.is_string()) wrong("a string");
-      field = v.get<std::string>();
-    }
-  }
-
-  // A nested section; absent → an empty object (all defaults).
-  SectionReader section(const std::string& key) {
-    known_.insert(key);
-    const auto it = object_.find(key);
-    static const json kEmpty = json::object();
-    return SectionReader(it == object_.end() ? kEmpty : *it, qualified(key), source_);
-  }
-
-  void reject_unknown() const {
-    for (const auto& item : object_.items()) {
-      if (known_.count(item.key()) == 0) fail(qualified(item.key()), "is not a known key");
-    }
-  }
-
-  std::string qualified(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
-    throw_usage_error(source_, "'" + key + "' " + problem);
-  }
-
- private:
-  const json& object_;
-  std::string path_;
-  std::string source_;
-  std::set<std::string> known_;
-};
-
-// The names of an enumeration's values in a config file; one table serves reading and writing.
-template <typename T>
-using Choices = std::vector<std::pair<const char*, T>>;
 
 const Choices<Objective> kObjectives = {
     {"shamisa", Objective::kShamisa}, {"vicreg", Objective::kVicreg}, {"simclr", Objective::kSimclr}};
@@ -105,30 +28,6 @@ const Choices<StructuralRule> kStructuralRules = {{"same_scale", StructuralRule:
 const Choices<BranchWeightMode> kBranchWeightModes = {{"frozen", BranchWeightMode::kFrozen},
                                                       {"uniform", BranchWeightMode::kUniform},
                                                       {"trained", BranchWeightMode::kTrained}};
-
-template <typename T>
-std::string choice_name(const Choices<T>& choices, T value) {
-  for (const auto& [name, v] : choices) {
-    if (v == value) return name;
-  }
-  throw_internal_error("training config", "a value without a name");
-}
-
-// Reads `key` as one of the names of `choices`; anything else is a usage error listing them.
-template <typename T>
-void read_choice(SectionReader& section, const std::string& key, T& field, const Choices<T>& choices) {
-  std::string name = choice_name(choices, field);
-  section.read(key, name);
-  std::string accepted;
-  for (const auto& [candidate, value] : choices) {
-    if (name == candidate) {
-      field = value;
-      return;
-    }
-    accepted += (accepted.empty() ? "" : ", ") + std::string(candidate);
-  }
-  section.fail(section.qualified(key), "must be one of " + accepted + ", not '" + name + "'");
-}
 
 }  // namespace
 
@@ -213,15 +112,7 @@ TrainConfig train_config_from_json(const json& root, const std::string& source) 
 }
 
 TrainConfig read_train_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw_input_error(path, "cannot open the config file");
-  json root;
-  try {
-    root = json::parse(in);
-  } catch (const json::exception& e) {
-    throw_usage_error(path, std::string("not valid JSON: ") + e.what());
-  }
-  return train_config_from_json(root, path);
+  return train_config_from_json(read_json_file(path), path);
 }
 
 json train_config_to_json(const TrainConfig& c) {

@@ -8,6 +8,7 @@
 
 #include "shamisa/error.h"
 #include "shamisa/rng.h"
+#include "shamisa/run_folder.h"
 #include "shamisa/tensor_archive.h"
 #include "shamisa/version.h"
 
@@ -104,79 +105,27 @@ void save_checkpoint(const std::string& path, const TrainingState& state) {
 }
 
 TrainingState load_checkpoint(const std::string& path) {
-  TensorArchive archive = read_tensor_archive(path);
-  auto meta = [&](const std::string& key) -> const std::string& {
-    const auto it = archive.metadata.find(key);
-    if (it == archive.metadata.end()) throw_model_error(path, "not a training checkpoint (no '" + key + "' metadata)");
-    return it->second;
-  };
-  if (meta("format") != kFormat) throw_model_error(path, "not a training checkpoint (format '" + meta("format") + "')");
-  if (meta("format_version") != kFormatVersion) {
-    throw_model_error(path, "checkpoint format version " + meta("format_version") + " is not supported (expected " +
-                                kFormatVersion + ")");
-  }
+  CheckpointReader reader(read_tensor_archive(path), path, kFormat, kFormatVersion);
   TrainingState state;
   try {
-    state.config = train_config_from_json(nlohmann::json::parse(meta("config")), path + " (embedded config)");
+    state.config = train_config_from_json(nlohmann::json::parse(reader.meta("config")), path + " (embedded config)");
   } catch (const nlohmann::json::exception& e) {
     throw_model_error(path, std::string("embedded config is not valid JSON: ") + e.what());
   } catch (const Error& e) {
     throw_model_error(path, e.what());
   }
-  auto count = [&](const std::string& key) -> std::int64_t {
-    const std::string& text = meta(key);
-    try {
-      std::size_t used = 0;
-      const std::int64_t value = std::stoll(text, &used);
-      if (used == text.size() && value >= 0) return value;
-    } catch (const std::exception&) {
-    }
-    throw_model_error(path, "invalid " + key + " '" + text + "'");
-  };
-  state.step = count("step");
-  state.threads = static_cast<int>(std::min<std::int64_t>(count("threads"), 1 << 20));
-  const std::int64_t momentum_buffers = count("momentum_buffers");
-  state.images_digest = meta("images_digest");
+  state.step = reader.count("step");
+  state.threads = static_cast<int>(std::min<std::int64_t>(reader.count("threads"), 1 << 20));
+  const std::int64_t momentum_buffers = reader.count("momentum_buffers");
+  state.images_digest = reader.meta("images_digest");
   state.model = make_training_model(state.config);
-
-  std::string problems;
-  std::set<std::string> expected;
-  torch::NoGradGuard no_grad;
-  for (auto& [name, target] : state.model.state()) {
-    expected.insert(name);
-    const auto it = archive.tensors.find(name);
-    if (it == archive.tensors.end()) {
-      problems += " missing " + name + ";";
-    } else if (it->second.sizes() != target.sizes() || it->second.dtype() != target.dtype()) {
-      problems += " wrong shape or type for " + name + ";";
-    } else {
-      target.copy_(it->second);
-    }
-  }
-  std::map<std::string, torch::Tensor> trainable;
-  for (const auto& [name, p] : state.model.trainable_parameters(state.config)) trainable[name] = p;
-  const std::string momentum_prefix = "optimizer.momentum.";
-  for (const auto& [name, tensor] : archive.tensors) {
-    if (name.rfind(momentum_prefix, 0) == 0) {
-      const std::string param = name.substr(momentum_prefix.size());
-      const auto p = trainable.find(param);
-      if (p == trainable.end() || p->second.sizes() != tensor.sizes() || p->second.dtype() != tensor.dtype()) {
-        problems += " unexpected momentum " + param + ";";
-      } else {
-        state.momentum[param] = tensor.clone();
-      }
-    } else if (expected.count(name) == 0) {
-      problems += " unexpected " + name + ";";
-    }
-  }
+  reader.restore(state.model.state());
+  state.momentum = reader.buffers("optimizer.momentum.", state.model.trainable_parameters(state.config));
   if (static_cast<std::int64_t>(state.momentum.size()) != momentum_buffers) {
-    problems += " " + std::to_string(momentum_buffers) + " momentum buffers recorded, " +
-                std::to_string(state.momentum.size()) + " found;";
+    throw_model_error(path, "checkpoint does not match its config: " + std::to_string(momentum_buffers) +
+                                " momentum buffers recorded, " + std::to_string(state.momentum.size()) + " found");
   }
-  if (!problems.empty()) {
-    problems.pop_back();
-    throw_model_error(path, "checkpoint does not match its config:" + problems);
-  }
+  reader.finish();
   return state;
 }
 

@@ -243,7 +243,7 @@ TEST(RelationalData, NestedRankedSetsAddOneEditPerRank) {
                "must not repeat");
 }
 
-TEST(RelationalData, BatchesHoldPairsAndTheirSwapsDeterministically) {
+TEST(RelationalData, BatchesHoldTripletsDeterministically) {
   test::TempDir dir;
   std::vector<std::string> images;
   for (int i = 0; i < 3; ++i) {
@@ -253,10 +253,18 @@ TEST(RelationalData, BatchesHoldPairsAndTheirSwapsDeterministically) {
     test::write_bytes(images.back(), test::encode_with_opencv(".png", bgr));
   }
   const RelationalBatch x = make_relational_batch(images, 3, 32, 8, 5, ProgramOptions{});
-  ASSERT_EQ(x.a.sizes(), (std::vector<int64_t>{6, 3, 32, 32}));
-  ASSERT_EQ(x.targets.sizes(), (std::vector<int64_t>{6, kRelationalAxes, 32, 32}));
+  ASSERT_EQ(x.triplets, 3);
+  ASSERT_EQ(x.a.sizes(), (std::vector<int64_t>{9, 3, 32, 32}));
+  ASSERT_EQ(x.targets.sizes(), (std::vector<int64_t>{9, kRelationalAxes, 32, 32}));
+  // Blocks (A, B), (B, C), (A, C): the images line up, and the targets add up where nothing clamps.
+  EXPECT_TRUE(torch::equal(x.a.slice(0, 6, 9), x.a.slice(0, 0, 3)));
   EXPECT_TRUE(torch::equal(x.a.slice(0, 3, 6), x.b.slice(0, 0, 3)));
-  EXPECT_TRUE(torch::equal(x.targets.slice(0, 3, 6), -x.targets.slice(0, 0, 3)));
+  EXPECT_TRUE(torch::equal(x.b.slice(0, 6, 9), x.b.slice(0, 3, 6)));
+  const torch::Tensor ab = x.targets.slice(0, 0, 3), bc = x.targets.slice(0, 3, 6), ac = x.targets.slice(0, 6, 9);
+  const torch::Tensor unclamped = ab.abs().lt(1.0) & bc.abs().lt(1.0) & ac.abs().lt(1.0);
+  EXPECT_GT(unclamped.sum().item<int64_t>(), 0);
+  EXPECT_TRUE(torch::allclose(ac.masked_select(unclamped), (ab + bc).masked_select(unclamped), 0, 1e-6));
+  EXPECT_GT(x.targets.abs().max().item<double>(), 0.1);
   EXPECT_GE(x.a.min().item<double>(), 0.0);
   EXPECT_LE(x.a.max().item<double>(), 1.0);
   EXPECT_TRUE(torch::equal(x.a, make_relational_batch(images, 3, 32, 8, 5, ProgramOptions{}).a));

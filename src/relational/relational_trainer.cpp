@@ -1,0 +1,248 @@
+// Training the relational method; see include/shamisa/relational_trainer.h.
+#include "shamisa/relational_trainer.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "shamisa/error.h"
+#include "shamisa/rng.h"
+#include "shamisa/run_folder.h"
+#include "shamisa/train_step.h"
+#include "shamisa/version.h"
+
+namespace shamisa {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kFormat[] = "shamisa-relational-checkpoint";
+constexpr char kFormatVersion[] = "1";
+enum : std::uint64_t { kInitMaps = 0x2e0, kInitScorer = 0x2e1 };
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+NamedTensors named_parameters(const std::string& prefix, const torch::nn::Module& module) {
+  NamedTensors out;
+  for (const auto& p : module.named_parameters()) out.emplace_back(prefix + p.key(), p.value());
+  return out;
+}
+
+// The Adam moments a checkpoint may hold, each shaped as its parameter.
+NamedTensors moment_slots(const NamedTensors& parameters) {
+  NamedTensors slots;
+  for (const auto& [name, p] : parameters) {
+    slots.emplace_back(name + ".m", p);
+    slots.emplace_back(name + ".v", p);
+  }
+  return slots;
+}
+
+// Clips (when configured), checks and applies one Adam update; returns the gradient norm.
+double update(const NamedTensors& parameters, RelationalState& state, const RelationalStage& stage,
+              std::int64_t stage_step, double loss, const std::string& checkpoint, double* lr) {
+  const double grad_norm = clip_gradient_norm(parameters, stage.optimizer.clip_grad_norm);
+  check_step_finite(loss, grad_norm, parameters, state.step + 1, checkpoint);
+  *lr = cosine_learning_rate(stage.optimizer, stage_step, stage.steps);
+  AdamOptions adam;
+  adam.weight_decay = stage.optimizer.weight_decay;
+  adam_update(parameters, state.moments, adam, *lr, stage_step + 1);
+  return grad_norm;
+}
+
+void zero_gradients(const NamedTensors& parameters) {
+  for (const auto& [name, p] : parameters) p.mutable_grad() = torch::Tensor();
+}
+
+json map_step(RelationalState& state, const std::vector<std::string>& images, const std::string& checkpoint) {
+  const RelationalConfig& c = state.config;
+  const auto data_start = Clock::now();
+  const RelationalBatch batch = make_relational_batch(images, c.triplets, c.crop, c.seed, state.step, c.programs);
+  const double data_seconds = seconds_since(data_start);
+  const NamedTensors parameters = state.model.map_parameters();
+  zero_gradients(parameters);
+  state.model.maps->train();
+  const MapOutput out = state.model.maps->forward(batch.a, batch.b);
+  const MapLossTerms terms = map_loss(out, batch.targets, c.map_loss);
+  const std::int64_t t = batch.triplets;
+  const torch::Tensor cycle =
+      cycle_loss(out.maps.slice(0, 2 * t, 3 * t), out.maps.slice(0, 0, t), out.maps.slice(0, t, 2 * t));
+  const torch::Tensor loss = terms.total + c.cycle * cycle;
+  loss.backward();
+  double lr = 0;
+  const double value = loss.item<double>();
+  const double grad_norm = update(parameters, state, c.maps, state.step, value, checkpoint, &lr);
+  return {{"stage", "maps"},       {"lr", lr},           {"loss", value},
+          {"regression", terms.regression}, {"leak", terms.leak}, {"type", terms.type},
+          {"cycle", cycle.item<double>()},  {"grad_norm", grad_norm}, {"data_seconds", data_seconds}};
+}
+
+json scorer_step(RelationalState& state, const std::vector<std::string>& images, const std::string& checkpoint) {
+  const RelationalConfig& c = state.config;
+  const std::int64_t stage_step = state.step - c.maps.steps;
+  const auto data_start = Clock::now();
+  const RankedBatch batch = make_ranked_batch(images, c.sets, c.set_size, c.crop, c.seed, state.step, c.programs);
+  const double data_seconds = seconds_since(data_start);
+  torch::Tensor maps;
+  {
+    torch::NoGradGuard frozen;
+    state.model.maps->eval();
+    maps = state.model.maps->forward(batch.images, batch.references).maps;
+  }
+  const NamedTensors parameters = state.model.scorer_parameters();
+  zero_gradients(parameters);
+  state.model.scorer->train();
+  const RelationalQuality q = relational_quality(state.model.scorer, maps, batch.images, batch.references);
+  const torch::Tensor scores = q.q.view({batch.sets, batch.set_size});
+  const torch::Tensor listmle = listmle_loss(scores, c.listmle_temperature);
+  const torch::Tensor rnc = rank_n_contrast_loss(q.embedding.view({batch.sets, batch.set_size, -1}), c.rnc_temperature);
+  const torch::Tensor fidelity = fidelity_loss(scores);
+  const torch::Tensor loss = listmle + c.rnc * rnc + c.fidelity * fidelity;
+  loss.backward();
+  double lr = 0;
+  const double value = loss.item<double>();
+  const double grad_norm = update(parameters, state, c.scorer, stage_step, value, checkpoint, &lr);
+  return {{"stage", "scorer"},        {"lr", lr},
+          {"loss", value},            {"listmle", listmle.item<double>()},
+          {"rnc", rnc.item<double>()}, {"fidelity", fidelity.item<double>()},
+          {"grad_norm", grad_norm},   {"data_seconds", data_seconds}};
+}
+
+RelationalConfig with_steps(RelationalConfig c, std::int64_t total) {
+  const double share = static_cast<double>(c.maps.steps) / static_cast<double>(c.total_steps());
+  c.maps.steps = std::llround(static_cast<double>(total) * share);
+  c.scorer.steps = total - c.maps.steps;
+  c.maps.optimizer.warmup_steps = std::min(c.maps.optimizer.warmup_steps, c.maps.steps);
+  c.scorer.optimizer.warmup_steps = std::min(c.scorer.optimizer.warmup_steps, c.scorer.steps);
+  return c;
+}
+
+}  // namespace
+
+NamedTensors RelationalModel::map_parameters() const { return named_parameters("maps.", *maps); }
+NamedTensors RelationalModel::scorer_parameters() const { return named_parameters("scorer.", *scorer); }
+NamedTensors RelationalModel::state() const {
+  NamedTensors all = map_parameters();
+  for (auto& entry : scorer_parameters()) all.push_back(std::move(entry));
+  return all;
+}
+
+RelationalModel make_relational_model(const RelationalConfig& config) {
+  RelationalModel m;
+  MapNetworkConfig network = config.network;
+  network.axes = kRelationalAxes;
+  ScorerConfig scorer = config.scorer_network;
+  scorer.axes = kRelationalAxes;
+  m.maps = MapNetwork(network, Rng::stream(config.seed, {kInitMaps}).next_u64());
+  m.scorer = RelationalScorer(scorer, Rng::stream(config.seed, {kInitScorer}).next_u64());
+  return m;
+}
+
+void save_relational_checkpoint(const std::string& path, const RelationalState& state) {
+  TensorArchive archive;
+  for (const auto& [name, tensor] : state.model.state()) archive.tensors[name] = tensor.detach().contiguous();
+  for (const auto& [name, moment] : state.moments) archive.tensors["optimizer.adam." + name] = moment.contiguous();
+  archive.metadata["format"] = kFormat;
+  archive.metadata["format_version"] = kFormatVersion;
+  archive.metadata["config"] = relational_config_to_json(state.config).dump();
+  archive.metadata["step"] = std::to_string(state.step);
+  archive.metadata["images_digest"] = state.images_digest;
+  archive.metadata["threads"] = std::to_string(state.threads);
+  archive.metadata["code_version"] = version();
+  write_tensor_archive(path, archive);
+}
+
+RelationalState load_relational_checkpoint(const std::string& path) {
+  CheckpointReader reader(read_tensor_archive(path), path, kFormat, kFormatVersion);
+  RelationalState state;
+  try {
+    state.config = relational_config_from_json(json::parse(reader.meta("config")), path + " (embedded config)");
+  } catch (const json::exception& e) {
+    throw_model_error(path, std::string("embedded config is not valid JSON: ") + e.what());
+  } catch (const Error& e) {
+    throw_model_error(path, e.what());
+  }
+  state.step = reader.count("step");
+  state.threads = static_cast<int>(std::min<std::int64_t>(reader.count("threads"), 1 << 20));
+  state.images_digest = reader.meta("images_digest");
+  state.model = make_relational_model(state.config);
+  reader.restore(state.model.state());
+  state.moments = reader.buffers("optimizer.adam.", moment_slots(state.model.state()));
+  reader.finish();
+  return state;
+}
+
+json relational_step(RelationalState& state, const std::vector<std::string>& images, const std::string& checkpoint) {
+  const auto start = Clock::now();
+  json line = state.step < state.config.maps.steps ? map_step(state, images, checkpoint)
+                                                   : scorer_step(state, images, checkpoint);
+  line["step_seconds"] = seconds_since(start);
+  return line;
+}
+
+TrainRunSummary run_relational_training(const std::optional<RelationalConfig>& given_config,
+                                        const TrainRunOptions& options) {
+  if (!options.init.empty()) {
+    throw_usage_error("--init", "names SHAMISA encoder weights; a relational run starts from its own seed");
+  }
+  const TrainingImages images = list_training_images(options.images_dir);
+  if (images.paths.empty()) throw_usage_error(options.images_dir, "holds no images");
+  const std::string checkpoint = run_checkpoint_path(options.run_dir);
+  auto with_overrides = [&](RelationalConfig c) {
+    if (options.steps) c = with_steps(c, *options.steps);
+    if (options.seed) c.seed = *options.seed;
+    validate_relational_config(c, "--steps/--seed");
+    return c;
+  };
+  RelationalState state;
+  if (options.resume) {
+    require_run_checkpoint(options.run_dir);
+    state = load_relational_checkpoint(checkpoint);
+    const RunIdentity saved{relational_config_to_json(state.config), state.images_digest, state.threads};
+    const RunIdentity wanted{relational_config_to_json(with_overrides(given_config ? *given_config : state.config)),
+                             images.digest, torch::get_num_threads()};
+    check_resume(options.run_dir, saved, wanted, state.step, options.images_dir);
+  } else {
+    if (!given_config) throw_usage_error("--config", "a fresh run needs a config");
+    state.config = with_overrides(*given_config);
+    start_run_folder(options.run_dir, relational_config_to_json(state.config));
+    state.model = make_relational_model(state.config);
+    state.images_digest = images.digest;
+    state.threads = torch::get_num_threads();
+  }
+  const RelationalConfig& config = state.config;
+  TrainRunSummary summary;
+  summary.first_step = state.step;
+  summary.total_steps = config.total_steps();
+  summary.checkpoint = checkpoint;
+  StepLoop loop;
+  loop.run_dir = options.run_dir;
+  loop.end = std::min(config.total_steps(), options.stop_after.value_or(config.total_steps()));
+  loop.checkpoint_every = config.checkpoint_every;
+  loop.saved_step = options.resume ? state.step : -1;
+  loop.unit = "steps";
+  loop.progress = options.progress;
+  const auto start = Clock::now();
+  double data_seconds = 0.0;
+  auto take_step = [&] {
+    json line = relational_step(state, images.paths, checkpoint);
+    data_seconds += line["data_seconds"].get<double>();
+    summary.last_loss = line["loss"].get<double>();
+    return line;
+  };
+  run_step_loop(state.step, loop, take_step, [&] { save_relational_checkpoint(checkpoint, state); });
+  summary.steps_done = state.step;
+  summary.seconds = seconds_since(start);
+  // Images through the map network per second (stage 1: 3 pairs per triplet; stage 2: the sets).
+  std::int64_t images_done = 0;
+  for (std::int64_t s = summary.first_step; s < state.step; ++s) {
+    images_done += s < config.maps.steps ? 6 * config.triplets : config.sets * config.set_size * 2;
+  }
+  summary.images_per_second = summary.seconds > 0 ? static_cast<double>(images_done) / summary.seconds : 0.0;
+  summary.data_wait_share = summary.seconds > 0 ? data_seconds / summary.seconds : 0.0;
+  return summary;
+}
+
+}  // namespace shamisa

@@ -1,0 +1,238 @@
+// The relational scorer, its ranking losses, the relational config and the relational trainer.
+#include <cmath>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "shamisa/config_reader.h"
+#include "shamisa/error.h"
+#include "shamisa/image_io.h"
+#include "shamisa/relational_trainer.h"
+#include "test_helpers.h"
+
+namespace shamisa {
+namespace {
+
+using test::expect_error;
+
+// ---- ranking losses against hand arithmetic --------------------------------------------------
+
+TEST(RankingLosses, ListMleByHand) {
+  // One list best first, q = (2, 1), τ = 1: −log(e²/(e² + e¹)) − log(e¹/e¹) = log(1 + e⁻¹).
+  EXPECT_NEAR(listmle_loss(torch::tensor({{2.0f, 1.0f}}), 1.0).item<double>(), std::log1p(std::exp(-1.0)), 1e-6);
+  // τ = 0.5 doubles the gap; the wrong order costs more.
+  EXPECT_NEAR(listmle_loss(torch::tensor({{2.0f, 1.0f}}), 0.5).item<double>(), std::log1p(std::exp(-2.0)), 1e-6);
+  EXPECT_NEAR(listmle_loss(torch::tensor({{1.0f, 2.0f}}), 1.0).item<double>(), std::log1p(std::exp(1.0)), 1e-6);
+  // Two lists: the mean.
+  EXPECT_NEAR(listmle_loss(torch::tensor({{2.0f, 1.0f}, {1.0f, 2.0f}}), 1.0).item<double>(),
+              0.5 * (std::log1p(std::exp(-1.0)) + std::log1p(std::exp(1.0))), 1e-6);
+}
+
+TEST(RankingLosses, FidelityByHand) {
+  // q = (1, 0): p = Φ(1/√2) = 0.7602499; 1 − √(p + 1e-8) − √1e-8.
+  const double p = 0.5 * (1.0 + std::erf(0.5));
+  EXPECT_NEAR(fidelity_loss(torch::tensor({{1.0f, 0.0f}})).item<double>(), 1.0 - std::sqrt(p + 1e-8) - 1e-4, 1e-6);
+  // Three items: the mean over the pairs (0,1), (0,2), (1,2); equal scores give p = ½.
+  const double half = 1.0 - std::sqrt(0.5 + 1e-8) - 1e-4;
+  EXPECT_NEAR(fidelity_loss(torch::tensor({{0.0f, 0.0f, 0.0f}})).item<double>(), half, 1e-6);
+}
+
+TEST(RankingLosses, RankNContrastByHand) {
+  // 1-D embeddings (0, 1, 3) at ranks 0, 1, 2, τ = 1 (worked out in the comment of each term):
+  //   i=0, j=1: negatives {1, 2}: log(1 + e⁻²);      i=0, j=2: negatives {2}: 0
+  //   i=1, j=0: negatives {0, 2}: log(1 + e⁻¹);      i=1, j=2: negatives {0, 2}: log(1 + e)
+  //   i=2, j=0: negatives {0}: 0;                    i=2, j=1: negatives {0, 1}: log(1 + e⁻¹)
+  const double expected = (std::log1p(std::exp(-2.0)) + 2 * std::log1p(std::exp(-1.0)) + std::log1p(std::exp(1.0))) / 6.0;
+  const torch::Tensor z = torch::tensor({0.0f, 1.0f, 3.0f}).view({1, 3, 1});
+  EXPECT_NEAR(rank_n_contrast_loss(z, 1.0).item<double>(), expected, 1e-6);
+  // Two items: the positive is the only negative, so the loss is 0.
+  EXPECT_NEAR(rank_n_contrast_loss(torch::tensor({0.0f, 5.0f}).view({1, 2, 1}), 2.0).item<double>(), 0.0, 1e-7);
+  // Identical embeddings keep a finite gradient (the distance has a floor under its root).
+  torch::Tensor same = torch::zeros({1, 3, 4}, torch::requires_grad());
+  rank_n_contrast_loss(same, 2.0).backward();
+  EXPECT_TRUE(torch::isfinite(same.grad()).all().item<bool>());
+}
+
+TEST(RankingLosses, ShapesAreChecked) {
+  expect_error([] { listmle_loss(torch::zeros({3}), 1.0); }, ErrorKind::kUsage, "ListMLE");
+  expect_error([] { fidelity_loss(torch::zeros({2, 1})); }, ErrorKind::kUsage, "fidelity");
+  expect_error([] { rank_n_contrast_loss(torch::zeros({2, 4}), 1.0); }, ErrorKind::kUsage, "Rank-N-Contrast");
+}
+
+// ---- the scorer --------------------------------------------------------------------------
+
+TEST(RelationalScorerTest, ReferenceScoresExactlyZeroAndWeightsArePositive) {
+  RelationalScorer scorer(ScorerConfig{}, 3);
+  torch::manual_seed(4);
+  const torch::Tensor r = torch::rand({3, 3, 32, 32});
+  const torch::Tensor x = torch::rand({3, 3, 32, 32});
+  const torch::Tensor maps = torch::rand({3, 8, 32, 32}) * 2 - 1;
+  const RelationalQuality q = relational_quality(scorer, maps, x, r);
+  ASSERT_EQ(q.q.sizes(), (std::vector<int64_t>{3}));
+  ASSERT_EQ(q.embedding.sizes(), (std::vector<int64_t>{3, 64}));
+  EXPECT_GT(q.image.weight.min().item<double>(), 0.0);
+  // q(R | R) = f(0, R) − f(0, R) = 0 exactly: the maps of a reference against itself are zero.
+  const RelationalQuality self = relational_quality(scorer, torch::zeros_like(maps), r, r);
+  EXPECT_TRUE(torch::equal(self.q, torch::zeros({3})));
+  // The pooled score is the weighted mean of the local scores.
+  const ScorerOutput f = scorer->forward(maps, x);
+  const torch::Tensor mean = (f.weight * f.local).sum({1, 2, 3}) / f.weight.sum({1, 2, 3});
+  EXPECT_TRUE(torch::allclose(f.pooled, mean, 1e-6, 1e-6));
+  expect_error([&] { scorer->forward(torch::zeros({1, 4, 32, 32}), x.slice(0, 0, 1)); }, ErrorKind::kUsage,
+               "relational scorer");
+}
+
+// ---- the config --------------------------------------------------------------------------
+
+std::string repo_file(const std::string& relative) { return test::test_data("../../" + relative); }
+
+TEST(RelationalConfigTest, DefaultFileRoundTrips) {
+  const RelationalConfig c = relational_config_from_json(read_json_file(repo_file("configs/relational-default.json")),
+                                                         "relational-default.json");
+  EXPECT_EQ(c.name, "relational-default");
+  EXPECT_EQ(c.total_steps(), c.maps.steps + c.scorer.steps);
+  const nlohmann::json j = relational_config_to_json(c);
+  EXPECT_TRUE(is_relational_config(j));
+  EXPECT_EQ(relational_config_to_json(relational_config_from_json(j, "again")), j);
+  EXPECT_FALSE(is_relational_config(read_json_file(repo_file("configs/cpu-default.json"))));
+}
+
+TEST(RelationalConfigTest, MistakesNameTheFileAndTheKey) {
+  const nlohmann::json base = {{"method", "relational"}};
+  auto with = [&](const nlohmann::json& patch) {
+    nlohmann::json j = base;
+    j.merge_patch(patch);
+    return [j] { relational_config_from_json(j, "r.json"); };
+  };
+  expect_error(with({{"maps", {{"stpes", 3}}}}), ErrorKind::kUsage, "'maps.stpes' is not a known key");
+  expect_error(with({{"scorer", {{"set_size", 12}}}}), ErrorKind::kUsage, "'scorer.set_size' must be in [2, 8]");
+  expect_error(with({{"programs", {{"axes", {0, 9}}}}}), ErrorKind::kUsage, "'programs.axes' must be");
+  expect_error(with({{"crop", 4}}), ErrorKind::kUsage, "'crop' must be in");
+  expect_error(with({{"maps", {{"steps", 0}}}, {"scorer", {{"steps", 0}}}}), ErrorKind::kUsage, "must not both be 0");
+  expect_error(with({{"network", {{"channels", {16, 20}}}}}), ErrorKind::kUsage, "r.json");
+  expect_error([] { relational_config_from_json({{"name", "x"}}, "r.json"); }, ErrorKind::kUsage, "'method'");
+}
+
+// ---- the trainer -------------------------------------------------------------------------
+
+RelationalConfig tiny_relational_config() {
+  RelationalConfig c;
+  c.name = "tiny";
+  c.crop = 16;
+  c.network.channels = {8, 16};
+  c.scorer_network.channels = {8};
+  c.maps.steps = 3;
+  c.maps.optimizer.lr = 1e-3;
+  c.scorer.steps = 2;
+  c.scorer.optimizer.lr = 1e-3;
+  c.triplets = 1;
+  c.sets = 2;
+  c.set_size = 3;
+  c.checkpoint_every = 2;
+  return c;
+}
+
+TrainRunOptions relational_run_options(const std::string& run_dir) {
+  TrainRunOptions o;
+  o.images_dir = test::test_data("train");
+  o.run_dir = run_dir;
+  return o;
+}
+
+TEST(RelationalTrainer, TinyRunIsFiniteAndResumesBitForBit) {
+  test::TempDir dir;
+  const RelationalConfig c = tiny_relational_config();
+  const TrainRunSummary straight = run_relational_training(c, relational_run_options(dir.path("straight")));
+  EXPECT_EQ(straight.steps_done, 5);
+  EXPECT_TRUE(std::isfinite(straight.last_loss));
+
+  // Interrupted inside stage 1, resumed across the switch to stage 2.
+  TrainRunOptions first = relational_run_options(dir.path("interrupted"));
+  first.stop_after = 2;
+  EXPECT_EQ(run_relational_training(c, first).steps_done, 2);
+  TrainRunOptions second = relational_run_options(dir.path("interrupted"));
+  second.resume = true;
+  const TrainRunSummary resumed = run_relational_training(std::nullopt, second);
+  EXPECT_EQ(resumed.first_step, 2);
+  EXPECT_EQ(resumed.steps_done, 5);
+  EXPECT_EQ(read_file_bytes(straight.checkpoint), read_file_bytes(resumed.checkpoint));
+
+  std::ifstream log(run_log_path(dir.path("interrupted")));
+  std::string line;
+  std::int64_t step = 1;
+  while (std::getline(log, line)) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    EXPECT_EQ(j.at("step").get<std::int64_t>(), step);
+    const bool maps = step <= 3;
+    EXPECT_EQ(j.at("stage"), maps ? "maps" : "scorer");
+    for (const char* key : maps ? std::vector<const char*>{"regression", "leak", "type", "cycle"}
+                                : std::vector<const char*>{"listmle", "rnc", "fidelity"}) {
+      EXPECT_TRUE(j.contains(key)) << key << " at step " << step;
+    }
+    EXPECT_TRUE(std::isfinite(j.at("loss").get<double>()));
+    ++step;
+  }
+  EXPECT_EQ(step, 6);
+
+  // The checkpoint holds both networks and the moments of both stages.
+  const RelationalState state = load_relational_checkpoint(straight.checkpoint);
+  EXPECT_EQ(state.step, 5);
+  EXPECT_EQ(state.moments.size(), 2 * state.model.state().size());
+}
+
+TEST(RelationalTrainer, StageTwoLeavesTheMapNetworkAlone) {
+  test::TempDir dir;
+  RelationalConfig c = tiny_relational_config();
+  TrainRunOptions o = relational_run_options(dir.path("run"));
+  o.stop_after = 3;
+  run_relational_training(c, o);
+  const RelationalState after_maps = load_relational_checkpoint(run_checkpoint_path(dir.path("run")));
+  o.stop_after.reset();
+  o.resume = true;
+  run_relational_training(std::nullopt, o);
+  const RelationalState after_all = load_relational_checkpoint(run_checkpoint_path(dir.path("run")));
+  const NamedTensors before = after_maps.model.map_parameters(), now = after_all.model.map_parameters();
+  for (std::size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(torch::equal(before[i].second, now[i].second)) << now[i].first;
+  bool scorer_moved = false;
+  const NamedTensors s0 = after_maps.model.scorer_parameters(), s1 = after_all.model.scorer_parameters();
+  for (std::size_t i = 0; i < s0.size(); ++i) scorer_moved |= !torch::equal(s0[i].second, s1[i].second);
+  EXPECT_TRUE(scorer_moved);
+}
+
+TEST(RelationalTrainer, StepsOverrideKeepsTheStageProportion) {
+  test::TempDir dir;
+  RelationalConfig c = tiny_relational_config();  // 3 + 2
+  TrainRunOptions o = relational_run_options(dir.path("run"));
+  o.steps = 10;
+  o.stop_after = 0;
+  run_relational_training(c, o);
+  const RelationalState s = load_relational_checkpoint(run_checkpoint_path(dir.path("run")));
+  EXPECT_EQ(s.config.maps.steps, 6);
+  EXPECT_EQ(s.config.scorer.steps, 4);
+}
+
+TEST(RelationalTrainer, MistakesAreClearErrors) {
+  test::TempDir dir;
+  const RelationalConfig c = tiny_relational_config();
+  TrainRunOptions o = relational_run_options(dir.path("run"));
+  o.stop_after = 1;
+  run_relational_training(c, o);
+  expect_error([&] { run_relational_training(c, o); }, ErrorKind::kUsage, "already holds a run");
+  TrainRunOptions init = relational_run_options(dir.path("other"));
+  init.init = "weights.safetensors";
+  expect_error([&] { run_relational_training(c, init); }, ErrorKind::kUsage, "--init");
+  TrainRunOptions resume = relational_run_options(dir.path("run"));
+  resume.resume = true;
+  RelationalConfig changed = c;
+  changed.triplets = 2;
+  expect_error([&] { run_relational_training(changed, resume); }, ErrorKind::kUsage, "differs in: maps.triplets");
+  // A SHAMISA checkpoint is not a relational one, and a cut file is a model error naming it.
+  const std::string cut = dir.path("cut.safetensors");
+  std::vector<std::uint8_t> bytes = read_file_bytes(run_checkpoint_path(dir.path("run")));
+  bytes.resize(bytes.size() / 2);
+  test::write_bytes(cut, bytes);
+  expect_error([&] { load_relational_checkpoint(cut); }, ErrorKind::kModel, "cut.safetensors");
+}
+
+}  // namespace
+}  // namespace shamisa
