@@ -77,6 +77,11 @@ void run_step_loop(std::int64_t& step, const StepLoop& loop, const std::function
 void check_step_finite(double loss, double grad_norm, const NamedTensors& parameters, std::int64_t step,
                        const std::string& checkpoint);
 
+// Copies each tensor of `source` into the target of the same name (same shape and dtype needed),
+// appending " missing <name>;" or " wrong shape or type for <name>;" to `problems` otherwise.
+void copy_named_tensors(const std::map<std::string, torch::Tensor>& source, const NamedTensors& targets,
+                        std::string& problems);
+
 // Reads a checkpoint archive: metadata by key and tensors by name, collecting every mismatch so
 // that one model error (naming the file) lists them all.
 class CheckpointReader {

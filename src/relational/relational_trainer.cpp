@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "shamisa/error.h"
+#include "shamisa/relational_inference.h"
 #include "shamisa/rng.h"
 #include "shamisa/run_folder.h"
 #include "shamisa/train_step.h"
@@ -182,6 +183,8 @@ json relational_step(RelationalState& state, const std::vector<std::string>& ima
   return line;
 }
 
+std::string run_model_path(const std::string& run_dir) { return run_dir + "/model.safetensors"; }
+
 TrainRunSummary run_relational_training(const std::optional<RelationalConfig>& given_config,
                                         const TrainRunOptions& options) {
   if (!options.init.empty()) {
@@ -233,6 +236,7 @@ TrainRunSummary run_relational_training(const std::optional<RelationalConfig>& g
     return line;
   };
   run_step_loop(state.step, loop, take_step, [&] { save_relational_checkpoint(checkpoint, state); });
+  if (state.step == config.total_steps()) write_relational_model(run_model_path(options.run_dir), state);
   summary.steps_done = state.step;
   summary.seconds = seconds_since(start);
   // Images through the map network per second (stage 1: 3 pairs per triplet; stage 2: the sets).

@@ -185,19 +185,24 @@ std::int64_t CheckpointReader::count(const std::string& key) const {
   throw_model_error(path_, "invalid " + key + " '" + text + "'");
 }
 
-void CheckpointReader::restore(const NamedTensors& targets) {
+void copy_named_tensors(const std::map<std::string, torch::Tensor>& source, const NamedTensors& targets,
+                        std::string& problems) {
   torch::NoGradGuard no_grad;
   for (const auto& [name, target] : targets) {
-    used_.insert(name);
-    const auto it = archive_.tensors.find(name);
-    if (it == archive_.tensors.end()) {
-      problems_ += " missing " + name + ";";
+    const auto it = source.find(name);
+    if (it == source.end()) {
+      problems += " missing " + name + ";";
     } else if (it->second.sizes() != target.sizes() || it->second.dtype() != target.dtype()) {
-      problems_ += " wrong shape or type for " + name + ";";
+      problems += " wrong shape or type for " + name + ";";
     } else {
       target.copy_(it->second);
     }
   }
+}
+
+void CheckpointReader::restore(const NamedTensors& targets) {
+  for (const auto& entry : targets) used_.insert(entry.first);
+  copy_named_tensors(archive_.tensors, targets, problems_);
 }
 
 std::map<std::string, torch::Tensor> CheckpointReader::buffers(const std::string& prefix,

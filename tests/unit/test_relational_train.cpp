@@ -7,6 +7,7 @@
 #include "shamisa/config_reader.h"
 #include "shamisa/error.h"
 #include "shamisa/image_io.h"
+#include "shamisa/relational_inference.h"
 #include "shamisa/relational_trainer.h"
 #include "test_helpers.h"
 
@@ -232,6 +233,59 @@ TEST(RelationalTrainer, MistakesAreClearErrors) {
   bytes.resize(bytes.size() / 2);
   test::write_bytes(cut, bytes);
   expect_error([&] { load_relational_checkpoint(cut); }, ErrorKind::kModel, "cut.safetensors");
+}
+
+// ---- inference on whole images ------------------------------------------------------------
+
+TEST(RelationalInference, ModelFileRoundTripAndExactAntiSymmetryOverTiles) {
+  test::TempDir dir;
+  RelationalState state;
+  state.config = tiny_relational_config();
+  state.model = make_relational_model(state.config);
+  state.step = 5;
+  write_relational_model(dir.path("m.safetensors"), state);
+  RelationalModelFile m = read_relational_model(dir.path("m.safetensors"));
+  EXPECT_EQ(m.name, "tiny");
+  EXPECT_EQ(m.tile, 16);
+  const NamedTensors saved = state.model.state(), loaded = m.model.state();
+  ASSERT_EQ(saved.size(), loaded.size());
+  for (std::size_t i = 0; i < saved.size(); ++i) EXPECT_TRUE(torch::equal(saved[i].second, loaded[i].second));
+
+  // 37 x 23: larger than one 16-pixel tile but a multiple of neither the tile nor its stride, so
+  // tiles overlap unevenly and the last ones sit flush with the edges.
+  cv::Mat a(23, 37, CV_32FC3), b(23, 37, CV_32FC3);
+  cv::randu(a, 0.0, 1.0);
+  cv::randu(b, 0.0, 1.0);
+  const torch::Tensor ab = relational_maps(m, a, b), ba = relational_maps(m, b, a);
+  ASSERT_EQ(ab.sizes(), (std::vector<int64_t>{kRelationalAxes, 23, 37}));
+  EXPECT_TRUE(torch::equal(ab, -ba));
+  EXPECT_TRUE(torch::equal(relational_maps(m, a, a), torch::zeros_like(ab)));
+  const Relation r = relate(m, a, b), reverse = relate(m, b, a);
+  EXPECT_EQ(r.score, -reverse.score);
+  for (int k = 0; k < kRelationalAxes; ++k) EXPECT_EQ(r.axes[std::size_t(k)].mean, -reverse.axes[std::size_t(k)].mean);
+  EXPECT_EQ(relational_quality_against(m, a, a), 0.0);
+  EXPECT_EQ(relational_score_100(0.0), 100.0);
+  EXPECT_NEAR(relational_score_100(-1.0), 100.0 * std::exp(-1.0), 1e-12);
+  // A smaller image than the tile is padded, and the output keeps its size.
+  EXPECT_EQ(relational_maps(m, a(cv::Rect(0, 0, 9, 7)).clone(), b(cv::Rect(0, 0, 9, 7)).clone()).sizes(),
+            (std::vector<int64_t>{kRelationalAxes, 7, 9}));
+  expect_error([&] { relational_maps(m, a, b(cv::Rect(0, 0, 9, 7)).clone()); }, ErrorKind::kInput, "differ in size");
+}
+
+TEST(RelationalInference, BadModelFilesAreModelErrors) {
+  test::TempDir dir;
+  RelationalState state;
+  state.config = tiny_relational_config();
+  state.model = make_relational_model(state.config);
+  write_relational_model(dir.path("m.safetensors"), state);
+  std::vector<std::uint8_t> bytes = read_file_bytes(dir.path("m.safetensors"));
+  bytes.resize(bytes.size() - 10);
+  test::write_bytes(dir.path("cut.safetensors"), bytes);
+  expect_error([&] { read_relational_model(dir.path("cut.safetensors")); }, ErrorKind::kModel, "cut.safetensors");
+  expect_error([&] { read_relational_model(dir.path("none.safetensors")); }, ErrorKind::kModel, "none.safetensors");
+  save_relational_checkpoint(dir.path("ckpt.safetensors"), state);
+  expect_error([&] { read_relational_model(dir.path("ckpt.safetensors")); }, ErrorKind::kModel,
+               "not a relational model file");
 }
 
 }  // namespace

@@ -1,0 +1,99 @@
+# The relational method end to end: `train` with a relational config (interrupted and resumed to
+# the same bytes, the model file at the end), then `relate` and `rank` with that model: the JSON
+# contract, anti-symmetry of the whole output, the maps folder, and the error exits.
+source "$(dirname "$0")/lib.sh"
+IMAGES="$DATA/train"
+cat >"$WORK/tiny.json" <<'JSON'
+{"method": "relational", "name": "tiny-relational", "crop": 16, "checkpoint_every": 2,
+ "network": {"channels": [8, 16]},
+ "maps": {"steps": 3, "triplets": 1},
+ "scorer": {"steps": 2, "sets": 2, "set_size": 3, "channels": [8]}}
+JSON
+
+run train --config "$WORK/tiny.json" --images "$IMAGES" --out "$WORK/a" --threads 1
+expect_rc 0 "relational run"
+python3 - "$WORK/out" "$WORK/a/log.jsonl" <<'PY' || fail "relational run summary and log"
+import json, math, sys
+s = json.load(open(sys.argv[1]))
+assert s["steps_done"] == 5 and s["total_steps"] == 5 and math.isfinite(s["last_loss"]), s
+lines = [json.loads(l) for l in open(sys.argv[2])]
+assert [l["stage"] for l in lines] == ["maps"] * 3 + ["scorer"] * 2, lines
+PY
+[ -f "$WORK/a/model.safetensors" ] || fail "the finished run wrote no model file"
+run train --config "$WORK/tiny.json" --images "$IMAGES" --out "$WORK/b" --stop-after 2 --threads 1
+expect_rc 0 "interrupted relational run"
+[ -f "$WORK/b/model.safetensors" ] && fail "an unfinished run wrote a model file"
+run train --images "$IMAGES" --out "$WORK/b" --resume --threads 1
+expect_rc 0 "relational resume (the method comes from RUN/config.json)"
+cmp -s "$WORK/a/checkpoint.safetensors" "$WORK/b/checkpoint.safetensors" || fail "resumed checkpoint differs"
+cmp -s "$WORK/a/model.safetensors" "$WORK/b/model.safetensors" || fail "resumed model file differs"
+run train --config "$WORK/tiny.json" --images "$IMAGES" --out "$WORK/c" --init "$WORK/x.safetensors"
+expect_rc 2 "--init with a relational config"
+expect_stderr "--init"
+
+MODEL="$WORK/a/model.safetensors"
+A="$IMAGES/foliage.png"
+run distort apply "$A" "$WORK/blurred.png" --chain gaublur:3
+expect_rc 0 "make a blurred copy"
+B="$WORK/blurred.png"
+
+run relate "$A" "$B" --model "$MODEL" --json --threads 1
+expect_rc 0 "relate A B"
+cp "$WORK/out" "$WORK/ab.json"
+run relate "$B" "$A" --model "$MODEL" --json --threads 1
+expect_rc 0 "relate B A"
+cp "$WORK/out" "$WORK/ba.json"
+python3 - "$WORK/ab.json" "$WORK/ba.json" <<'PY' || fail "relate JSON contract and anti-symmetry"
+import json, sys
+ab, ba = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert ab["model"] == "tiny-relational"
+names = [a["name"] for a in ab["axes"]]
+assert names == ["sharpness", "noise", "brightness", "contrast", "saturation", "white_balance",
+                 "compression", "texture_loss"], names
+assert ab["score"] == -ba["score"], (ab["score"], ba["score"])
+for x, y in zip(ab["axes"], ba["axes"]):
+    assert x["mean"] == -y["mean"] and x["area"] == y["area"], (x, y)
+    assert 0 <= x["area"] <= 1
+PY
+run relate "$A" "$A" --model "$MODEL" --json --threads 1
+expect_rc 0 "relate A A"
+python3 - "$WORK/out" <<'PY' || fail "an image against itself gives zero maps and score"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["score"] == 0 and all(a["mean"] == 0 and a["area"] == 0 for a in r["axes"]), r
+PY
+run relate "$A" "$B" --model "$MODEL" --maps "$WORK/maps" --threads 1
+expect_rc 0 "relate --maps"
+expect_stdout "sharpness"
+expect_stdout "score s(A, B)"
+for axis in sharpness noise brightness contrast saturation white_balance compression texture_loss overview; do
+  [ -s "$WORK/maps/$axis.png" ] || fail "--maps wrote no $axis.png"
+done
+
+run rank "$A" "$B" "$A" "$WORK/missing.png" --model "$MODEL" --threads 1
+expect_rc 5 "rank with one missing candidate"
+expect_stdout "rank,path,q,score,error"
+expect_stdout "1,$A,0,100.00,"
+expect_stderr "missing.png"
+run rank "$A" "$B" --model "$MODEL" --format json --threads 1
+expect_rc 0 "rank json"
+python3 - "$WORK/out" <<'PY' || fail "rank JSON"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["model"] == "tiny-relational" and r["results"][0]["rank"] == 1 and 0 <= r["results"][0]["score"] <= 100, r
+PY
+
+run relate "$A" "$WORK/missing.png" --model "$MODEL"
+expect_rc 3 "missing image"
+expect_stderr "missing.png"
+run relate "$A" "$DATA/orientation_1.jpg" --model "$MODEL"
+expect_rc 3 "images of different sizes"
+expect_stderr "relate compares aligned images"
+run relate "$A" "$B" --model "$WORK/a/checkpoint.safetensors"
+expect_rc 4 "a checkpoint is not a model file"
+expect_stderr "not a relational model file"
+head -c 100 "$MODEL" >"$WORK/cut.safetensors"
+run relate "$A" "$B" --model "$WORK/cut.safetensors"
+expect_rc 4 "truncated model"
+expect_stderr "cut.safetensors"
+finish
