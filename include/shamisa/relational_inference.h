@@ -27,6 +27,9 @@
 
 namespace shamisa {
 
+// The model `relate`, `rank` and `eval --metric relational` use without --model (model_paths.h).
+inline constexpr char kDefaultRelationalModel[] = "relational-default.safetensors";
+
 // What +1 and -1 mean on each axis ("A sharper", "A blurrier", ...), in channel order.
 const std::array<std::string, kRelationalAxes>& relational_axis_positive_meanings();
 const std::array<std::string, kRelationalAxes>& relational_axis_negative_meanings();

@@ -13,6 +13,8 @@
 #include "shamisa/evaluation.h"
 #include "shamisa/image_io.h"
 #include "shamisa/progress.h"
+#include "shamisa/model_paths.h"
+#include "shamisa/relational_evaluation.h"
 #include "shamisa/training_model.h"
 
 namespace shamisa::cli {
@@ -40,7 +42,7 @@ Dataset load(const DatasetArgs& a, const std::string& what, std::optional<bool> 
 
 struct EvalArgs {
   DatasetArgs dataset, cross;
-  std::string metric = "shamisa", protocol, checkpoint;
+  std::string metric = "shamisa", protocol, checkpoint, model;
   int splits = 10;
   std::uint64_t seed = 27;
   double alpha = 0;
@@ -91,7 +93,9 @@ int run_eval(const EvalArgs& a, const GlobalOptions& globals) {
                                           "or a baseline metric (psnr, ssim, ms-ssim, gmsd, brisque, niqe)");
   if (from_checkpoint && a.metric != "shamisa") throw_usage_error("--checkpoint", "cannot be combined with --metric " + a.metric);
   if (from_checkpoint && a.protocol == "direct") throw_usage_error("--checkpoint", "gives features; use --protocol ridge");
-  const bool full_reference = !from_checkpoint && find_baseline_metric(a.metric).full_reference;
+  const bool relational = a.metric == "relational";
+  if (!a.model.empty() && !relational) throw_usage_error("--model", "applies to --metric relational only (for now)");
+  const bool full_reference = !from_checkpoint && (relational || find_baseline_metric(a.metric).full_reference);
   const std::string protocol = a.protocol.empty() ? (from_checkpoint ? "ridge" : "direct") : a.protocol;
   if (protocol != "direct" && protocol != "ridge")
     throw_usage_error("--protocol", "expected direct or ridge, got '" + protocol + "'");
@@ -102,7 +106,9 @@ int run_eval(const EvalArgs& a, const GlobalOptions& globals) {
   std::vector<std::string> failures;
   EvaluationResult result;
   if (protocol == "direct") {
-    const auto scorer = make_metric_scorer(a.metric);
+    const auto scorer = relational ? make_relational_metric(a.model.empty() ? default_model_file(kDefaultRelationalModel)
+                                                                             : a.model)
+                                   : make_metric_scorer(a.metric);
     ProgressReporter progress(a.metric, std::int64_t(dataset.items.size()), globals.show_progress());
     const std::vector<double> predictions = score_dataset(dataset, *scorer, failures, [&] { progress.advance(); });
     progress.finish();
@@ -195,7 +201,10 @@ void register_eval_commands(Registration r) {
   CLI::App* eval = r.parent.add_subcommand("eval", "The evaluation protocol: correlations with human scores");
   add_dataset_options(eval, e->dataset, "");
   add_dataset_options(eval, e->cross, "cross");
-  eval->add_option("--metric", e->metric, "shamisa, psnr, ssim, ms-ssim, gmsd, brisque or niqe")->capture_default_str();
+  eval->add_option("--metric", e->metric, "shamisa, psnr, ssim, ms-ssim, gmsd, brisque, niqe or relational (q(X|REF))")
+      ->capture_default_str();
+  eval->add_option("--model", e->model, "With --metric relational: the relational model file (default: models/" +
+                                            std::string(kDefaultRelationalModel) + ")");
   eval->add_option("--protocol", e->protocol,
                    "direct: correlate the metric's output over the dataset; ridge: the 10-split protocol with a "
                    "ridge head on the metric's features (brisque, niqe)");

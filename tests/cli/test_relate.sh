@@ -83,6 +83,33 @@ r = json.load(open(sys.argv[1]))
 assert r["model"] == "tiny-relational" and r["results"][0]["rank"] == 1 and 0 <= r["results"][0]["score"] <= 100, r
 PY
 
+# relate-eval on held-out synthetic data: the structure of its report, and exact anti-symmetry.
+run relate-eval --images "$IMAGES" --model "$MODEL" --triplets 2 --sets 2 --crop 32 --json --threads 1
+expect_rc 0 "relate-eval"
+python3 - "$WORK/out" <<'PY' || fail "relate-eval JSON"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["pairs"] == 6 and r["sets"] == 2 and len(r["axes"]) == 8, r
+assert r["antisymmetry_error"] == 0 and r["identity_error"] == 0, r
+assert -1 <= r["kendall_tau"] <= 1 and 0 <= r["pairwise_accuracy"] <= 1, r
+assert sum(map(sum, r["type_confusion"])) > 0
+PY
+
+# q(X | REF) as a full-reference metric of `eval` on a small dataset made by `distort dataset`.
+mkdir -p "$WORK/refs"
+cp "$A" "$WORK/refs/a.png"
+run distort dataset --refs "$WORK/refs" --out "$WORK/ds" --seed 2
+expect_rc 0 "make a dataset"
+run eval --dataset "$WORK/ds/dataset.csv" --metric relational --model "$MODEL" --json --threads 1
+expect_rc 0 "eval --metric relational"
+python3 - "$WORK/out" <<'PY' || fail "eval --metric relational JSON"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["metric"] == "relational" and r["n_images"] == 130 and -1 <= r["srcc"] <= 1, r
+PY
+run eval --dataset "$WORK/ds/dataset.csv" --metric psnr --model "$MODEL"
+expect_rc 2 "--model with another metric"
+
 run relate "$A" "$WORK/missing.png" --model "$MODEL"
 expect_rc 3 "missing image"
 expect_stderr "missing.png"
