@@ -59,8 +59,10 @@ nlohmann::json relational_step(RelationalState& state, const std::vector<std::st
 
 // The run (see trainer.h for RUN's layout and TrainRunOptions). options.steps rescales both stages
 // to that total, keeping their proportion (maps = round(total · maps / (maps + scorer))).
-// options.init is a usage error (it names SHAMISA encoder weights). When the last step is done, the
-// run also writes RUN/model.safetensors, the model file (relational_inference.h).
+// options.init is a usage error (it names SHAMISA encoder weights). Each invocation ends by writing
+// RUN/model.safetensors, the model file of the networks as they are (relational_inference.h; its
+// header records the steps done), so that an unfinished or even untrained (--stop-after 0) run can
+// be measured too.
 std::string run_model_path(const std::string& run_dir);  // RUN/model.safetensors
 TrainRunSummary run_relational_training(const std::optional<RelationalConfig>& config, const TrainRunOptions& options);
 

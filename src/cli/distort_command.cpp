@@ -1,4 +1,5 @@
 // `shamisa distort list|apply|sample|dataset`: the distortion engine from the command line.
+#include <cstdio>
 #include <iostream>
 #include <sstream>
 
@@ -9,6 +10,7 @@
 #include "shamisa/distort.h"
 #include "shamisa/distortion_sets.h"
 #include "shamisa/error.h"
+#include "shamisa/masks.h"
 #include "shamisa/image_io.h"
 #include "shamisa/image_paths.h"
 #include "shamisa/progress.h"
@@ -42,7 +44,7 @@ int run_list(bool json) {
 }
 
 struct ApplyOptions {
-  std::string input, output, chain, type;
+  std::string input, output, chain, type, region;
   double severity = -1.0;
   std::uint64_t seed = 0;
 };
@@ -59,9 +61,27 @@ int run_apply(const ApplyOptions& o) {
   }
   if (chain.empty()) throw_usage_error("distort apply", "give --chain NAME:S[,NAME:S…] or --type NAME --severity S");
   const std::vector<DistortionStep> steps = parse_chain(chain);  // usage errors before any I/O
+  cv::Rect region;
+  if (!o.region.empty()) {
+    char tail = 0;
+    if (std::sscanf(o.region.c_str(), "%d,%d,%d,%d%c", &region.x, &region.y, &region.width, &region.height, &tail) != 4 ||
+        region.width < 1 || region.height < 1 || region.x < 0 || region.y < 0) {
+      throw_usage_error("--region", "expected X,Y,W,H in pixels with W, H >= 1 (got '" + o.region + "')");
+    }
+  }
   const cv::Mat rgb = read_image_rgbf(o.input);
   Rng rng(o.seed);
-  write_image(o.output, apply_chain(rgb, steps, rng));
+  cv::Mat out = apply_chain(rgb, steps, rng);
+  if (!o.region.empty()) {
+    // The whole image is distorted (so filters see real neighbours), then kept inside the region only.
+    const cv::Rect inside = region & cv::Rect(0, 0, rgb.cols, rgb.rows);
+    if (inside.area() == 0) throw_usage_error("--region", "lies outside the " + std::to_string(rgb.cols) + "x" +
+                                                               std::to_string(rgb.rows) + " image");
+    cv::Mat mask = cv::Mat::zeros(rgb.size(), CV_32FC1);
+    mask(inside).setTo(1.0);
+    out = blend_through_mask(rgb, out, mask);
+  }
+  write_image(o.output, out);
   return kExitSuccess;
 }
 
@@ -114,6 +134,7 @@ void register_distort_commands(Registration r) {
   apply_cmd->add_option("--type", apply->type, "One distortion type (with --severity)");
   apply_cmd->add_option("--severity", apply->severity, "Severity index in [0, 4] (with --type)");
   apply_cmd->add_option("--seed", apply->seed, "Seed of the random draws")->capture_default_str();
+  apply_cmd->add_option("--region", apply->region, "X,Y,W,H: distort only this rectangle (pixels), the rest untouched");
   apply_cmd->callback([apply, &action] { action = [apply] { return run_apply(*apply); }; });
 
   auto sample = std::make_shared<SampleCli>();

@@ -236,7 +236,7 @@ TrainRunSummary run_relational_training(const std::optional<RelationalConfig>& g
     return line;
   };
   run_step_loop(state.step, loop, take_step, [&] { save_relational_checkpoint(checkpoint, state); });
-  if (state.step == config.total_steps()) write_relational_model(run_model_path(options.run_dir), state);
+  write_relational_model(run_model_path(options.run_dir), state);
   summary.steps_done = state.step;
   summary.seconds = seconds_since(start);
   // Images through the map network per second (stage 1: 3 pairs per triplet; stage 2: the sets).

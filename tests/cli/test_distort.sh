@@ -86,4 +86,21 @@ expect_rc 0 "sheet"
 run image info "$WORK/sheet.png"
 expect_stdout "png,"
 
+# --region distorts one rectangle only: closer to the input than the whole-image version, yet changed.
+run distort apply "$DATA/train/foliage.png" "$WORK/whole.png" --chain gaublur:3
+expect_rc 0 "whole-image blur"
+run distort apply "$DATA/train/foliage.png" "$WORK/part.png" --chain gaublur:3 --region 48,0,48,72
+expect_rc 0 "blur of the right half"
+run compare "$DATA/train/foliage.png" "$WORK/whole.png" --metric psnr --json
+whole=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['score'])" "$WORK/out")
+run compare "$DATA/train/foliage.png" "$WORK/part.png" --metric psnr --json
+part=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['score'])" "$WORK/out")
+python3 -c "import sys; w, p = float(sys.argv[1]), float(sys.argv[2]); assert w + 2.5 < p < 90, (w, p)" "$whole" "$part" ||
+  fail "a half-image blur should be about 3 dB closer to the input (whole $whole, half $part)"
+run distort apply "$DATA/train/foliage.png" "$WORK/x.png" --chain gaublur:3 --region 0,0,48
+expect_rc 2 "malformed --region"
+expect_stderr "--region"
+run distort apply "$DATA/train/foliage.png" "$WORK/x.png" --chain gaublur:3 --region 500,500,10,10
+expect_rc 2 "--region outside the image"
+
 finish
