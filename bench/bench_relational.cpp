@@ -1,12 +1,14 @@
 // Relational-method benchmarks: rendering stage-1 batches (triplets with masks and targets) and
 // one training step of each stage as the trainer runs it (relational_step: rendering, forward,
 // loss, backward, Adam), at the settings of configs/relational-default.json.
-//   build/bench/shamisa_bench --benchmark_filter='RelationalBatch|RelationalStep'
+//   build/bench/shamisa_bench --benchmark_filter='RelationalBatch|RelationalStep|Relate768'
 #include <benchmark/benchmark.h>
 
 #include "shamisa/config_reader.h"
 #include "shamisa/image_paths.h"
+#include "shamisa/image_io.h"
 #include "shamisa/relational_data.h"
+#include "shamisa/relational_inference.h"
 #include "shamisa/relational_trainer.h"
 #include "shamisa/runtime.h"
 
@@ -59,5 +61,19 @@ BENCHMARK(relational_step_bench)
     ->Args({1, 2})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// Arguments: thread count. `relate` on a 768 x 512 pair (set14's monarch, blurred copy) with the
+// shipped default model: tiled maps, summary and the pair score. Items = pairs.
+void relate_pair(benchmark::State& state) {
+  set_thread_count(static_cast<int>(state.range(0)));
+  RelationalModelFile model =
+      read_relational_model(std::string(SHAMISA_SOURCE_DIR) + "/models/relational-default.safetensors");
+  const cv::Mat b = read_image_rgbf(std::string(SHAMISA_SHARED_DATA) + "/pristine/set14/monarch.bmp");
+  Rng rng(1);
+  const cv::Mat a = apply_step(b, parse_chain("gaublur:2")[0], rng);
+  for (auto _ : state) benchmark::DoNotOptimize(relate(model, a, b));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(relate_pair)->Name("Relate768x512")->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

@@ -48,7 +48,7 @@ RelationalModelFile read_relational_model(const std::string& path);
 
 // G(A, B) over whole images: [K, H, W] in (-1, 1). a, b: CV_32FC3 RGB in [0, 1] of one size (a usage
 // error otherwise; images smaller than the tile are zero-padded to it). The network runs on tiles
-// of the model's patch size with half-tile overlap, averaged where they overlap, so memory stays
+// of the model's patch size with half-tile overlap, blended with a tent weight, so memory stays
 // bounded whatever the image size and each tile sees what training saw. Each tile is
 // anti-symmetric, hence so is the average: relational_maps(b, a) = -relational_maps(a, b) exactly.
 torch::Tensor relational_maps(RelationalModelFile& model, const cv::Mat& a, const cv::Mat& b);

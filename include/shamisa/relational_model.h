@@ -15,6 +15,9 @@ namespace shamisa {
 struct MapNetworkConfig {
   int axes = 8;                              // K signed output channels
   std::vector<int> channels = {16, 32, 64, 128};  // per U-Net stage; each stage halves the size
+  // GroupNorm after every convolution (true), or none, the convolutions then with a bias. GroupNorm
+  // rescales each feature group to unit spread per image, which hides energies such as a noise level.
+  bool group_norm = true;
 };
 
 // Usage error naming the field when the config is out of range.

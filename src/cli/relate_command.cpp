@@ -161,15 +161,18 @@ int run_rank(const RankOptions& o, const GlobalOptions& globals) {
 }
 
 struct RelateEvalOptions {
-  std::string images, model;
+  std::vector<std::string> images;
+  std::string model;
   RelationalEvaluationOptions evaluation;
   bool json = false;
 };
 
 int run_relate_eval(const RelateEvalOptions& o) {
   RelationalModelFile model = load_model(o.model);
-  const std::vector<std::string> images = expand_image_paths({o.images}, /*recursive=*/true);
-  if (images.empty()) throw_input_error(o.images, "no image files found");
+  const std::vector<std::string> images = expand_image_paths(o.images, /*recursive=*/true);
+  if (images.empty()) throw_input_error(o.images.front(), "no image files found");
+  std::string folders;
+  for (const std::string& f : o.images) folders += (folders.empty() ? "" : " ") + f;
   const RelationalEvaluation e = evaluate_relational(model, images, o.evaluation);
   if (o.json) {
     nlohmann::ordered_json j = {{"model", model.name}, {"images", o.images}, {"n_images", images.size()},
@@ -180,7 +183,7 @@ int run_relate_eval(const RelateEvalOptions& o) {
     std::cout << j.dump(2) << '\n';
     return kExitSuccess;
   }
-  std::cout << "model " << model.name << "  images " << o.images << " (" << images.size() << ")  pairs " << e.pairs
+  std::cout << "model " << model.name << "  images " << folders << " (" << images.size() << ")  pairs " << e.pairs
             << "  sets " << e.sets << "\n\n";
   std::cout << std::left << std::setw(15) << "axis" << std::right << std::setw(9) << "pearson" << std::setw(7) << "sign"
             << std::setw(7) << "IoU" << std::setw(9) << "leakage" << '\n';
@@ -224,7 +227,8 @@ void register_relate_commands(Registration r) {
   auto eval_options = std::make_shared<RelateEvalOptions>();
   CLI::App* eval = r.parent.add_subcommand(
       "relate-eval", "Measure a relational model on synthetic pairs and ranked sets made from held-out images");
-  eval->add_option("--images", eval_options->images, "Folder of pristine images the model never saw")->required();
+  eval->add_option("--images", eval_options->images, "Folders or files of pristine images the model never saw")
+      ->required();
   eval->add_option("--model", eval_options->model, "Relational model file (default: models/" +
                                                        std::string(kDefaultRelationalModel) + ")");
   eval->add_option("--triplets", eval_options->evaluation.triplets, "Triplets of pairs (3 pairs each)")

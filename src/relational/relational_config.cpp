@@ -65,6 +65,7 @@ RelationalConfig relational_config_from_json(const json& root, const std::string
   {
     SectionReader n = top.section("network");
     n.read_int_list("channels", c.network.channels, 8, 1024);
+    n.read("group_norm", c.network.group_norm);
     n.reject_unknown();
   }
   {
@@ -119,7 +120,7 @@ json relational_config_to_json(const RelationalConfig& c) {
             {"max_axes", c.programs.max_axes},
             {"min_strength", c.programs.min_strength},
             {"axes", c.programs.axes}}},
-          {"network", {{"channels", c.network.channels}}},
+          {"network", {{"channels", c.network.channels}, {"group_norm", c.network.group_norm}}},
           {"maps", maps},
           {"scorer", scorer}};
 }

@@ -172,6 +172,11 @@ torch::Tensor relational_maps(RelationalModelFile& m, const cv::Mat& a, const cv
   const torch::Tensor pa = padded(ta), pb = padded(tb);
   torch::Tensor sum = torch::zeros({kRelationalAxes, height, width});
   torch::Tensor count = torch::zeros({1, height, width});
+  // Tiles are blended with a tent weight that is highest at their centre, so no seam shows where
+  // one tile's border meets its neighbour's; every weight is positive, so each pixel is covered.
+  const torch::Tensor ramp = torch::minimum(torch::arange(1, tile + 1, torch::kFloat32),
+                                            torch::arange(tile, 0, -1, torch::kFloat32));
+  const torch::Tensor weight = (ramp.unsqueeze(1) * ramp.unsqueeze(0)).unsqueeze(0);
   std::vector<std::pair<int, int>> origins;
   for (int y : tile_origins(height, tile)) {
     for (int x : tile_origins(width, tile)) origins.emplace_back(y, x);
@@ -187,8 +192,8 @@ torch::Tensor relational_maps(RelationalModelFile& m, const cv::Mat& a, const cv
     const torch::Tensor g = m.model.maps->forward(torch::stack(xa), torch::stack(xb)).maps;
     for (std::size_t i = first; i < last; ++i) {
       const auto [y, x] = origins[i];
-      sum.slice(1, y, y + tile).slice(2, x, x + tile) += g[static_cast<int64_t>(i - first)];
-      count.slice(1, y, y + tile).slice(2, x, x + tile) += 1.0;
+      sum.slice(1, y, y + tile).slice(2, x, x + tile) += g[static_cast<int64_t>(i - first)] * weight;
+      count.slice(1, y, y + tile).slice(2, x, x + tile) += weight;
     }
   }
   return (sum / count).slice(1, 0, a.rows).slice(2, 0, a.cols).contiguous();

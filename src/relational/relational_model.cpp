@@ -12,9 +12,9 @@ namespace {
 
 // Appends conv3x3 (optionally strided) -> GroupNorm -> SiLU. GroupNorm normalises each sample on
 // its own, so the two orders of a pair never influence each other inside the batch.
-void add_conv_block(nn::Sequential& s, int in, int out, int stride) {
-  s->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false)));
-  s->push_back(nn::GroupNorm(nn::GroupNormOptions(std::min(8, out), out)));
+void add_conv_block(nn::Sequential& s, int in, int out, int stride, bool group_norm) {
+  s->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(!group_norm)));
+  if (group_norm) s->push_back(nn::GroupNorm(nn::GroupNormOptions(std::min(8, out), out)));
   s->push_back(nn::SiLU());
 }
 
@@ -35,14 +35,14 @@ MapNetworkImpl::MapNetworkImpl(const MapNetworkConfig& config, std::uint64_t see
   // Encoder: stage 0 at full size from the 6-channel pair, each later stage strided by 2.
   for (int s = 0; s < stages; ++s) {
     nn::Sequential stage;
-    add_conv_block(stage, s == 0 ? 6 : ch[std::size_t(s - 1)], ch[std::size_t(s)], s == 0 ? 1 : 2);
-    add_conv_block(stage, ch[std::size_t(s)], ch[std::size_t(s)], 1);
+    add_conv_block(stage, s == 0 ? 6 : ch[std::size_t(s - 1)], ch[std::size_t(s)], s == 0 ? 1 : 2, config.group_norm);
+    add_conv_block(stage, ch[std::size_t(s)], ch[std::size_t(s)], 1, config.group_norm);
     down_.push_back(register_module("down" + std::to_string(s), stage));
   }
   // Decoder: upsample, concatenate the skip, one block per stage back to full size.
   for (int s = stages - 2; s >= 0; --s) {
     nn::Sequential block;
-    add_conv_block(block, ch[std::size_t(s + 1)] + ch[std::size_t(s)], ch[std::size_t(s)], 1);
+    add_conv_block(block, ch[std::size_t(s + 1)] + ch[std::size_t(s)], ch[std::size_t(s)], 1, config.group_norm);
     up_.push_back(register_module("up" + std::to_string(s), block));
   }
   // K channels for h (made odd below) and K + 1 for t (made even).
@@ -50,10 +50,14 @@ MapNetworkImpl::MapNetworkImpl(const MapNetworkConfig& config, std::uint64_t see
 
   torch::NoGradGuard no_grad;
   at::Generator gen = at::detail::createCPUGenerator(seed);
-  for (torch::Tensor& w : parameters()) {
-    if (w.dim() != 4) continue;  // GroupNorm keeps weight 1, bias 0
-    const double fan_in = static_cast<double>(w.size(1) * w.size(2) * w.size(3));
-    w.normal_(0.0, std::sqrt(2.0 / fan_in), gen);  // conv: He-normal on fan-in
+  for (auto& p : named_parameters()) {
+    torch::Tensor w = p.value();
+    if (w.dim() == 4) {
+      const double fan_in = static_cast<double>(w.size(1) * w.size(2) * w.size(3));
+      w.normal_(0.0, std::sqrt(2.0 / fan_in), gen);  // conv: He-normal on fan-in
+    } else if (p.key().size() >= 4 && p.key().compare(p.key().size() - 4, 4, "bias") == 0) {
+      w.zero_();  // convolution (without GroupNorm) and GroupNorm biases; GroupNorm weights stay 1
+    }
   }
   head_->bias.zero_();
 }
