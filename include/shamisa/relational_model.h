@@ -18,7 +18,13 @@ struct MapNetworkConfig {
   // GroupNorm after every convolution (true), or none, the convolutions then with a bias. GroupNorm
   // rescales each feature group to unit spread per image, which hides energies such as a noise level.
   bool group_norm = true;
+  // Give the network each image's local_energy as a fourth input channel, so that comparing the
+  // amount of fine detail or noise of A and B is first-order for it.
+  bool energy_channel = false;
 };
+
+// Local RMS of the luma's Laplacian over 9 x 9 windows, per image: [N, 3, H, W] -> [N, 1, H, W].
+torch::Tensor local_energy(const torch::Tensor& rgb);
 
 // Usage error naming the field when the config is out of range.
 void validate(const MapNetworkConfig& config);

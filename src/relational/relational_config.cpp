@@ -66,6 +66,7 @@ RelationalConfig relational_config_from_json(const json& root, const std::string
     SectionReader n = top.section("network");
     n.read_int_list("channels", c.network.channels, 8, 1024);
     n.read("group_norm", c.network.group_norm);
+    n.read("energy_channel", c.network.energy_channel);
     n.reject_unknown();
   }
   {
@@ -120,7 +121,8 @@ json relational_config_to_json(const RelationalConfig& c) {
             {"max_axes", c.programs.max_axes},
             {"min_strength", c.programs.min_strength},
             {"axes", c.programs.axes}}},
-          {"network", {{"channels", c.network.channels}, {"group_norm", c.network.group_norm}}},
+          {"network", {{"channels", c.network.channels}, {"group_norm", c.network.group_norm},
+                       {"energy_channel", c.network.energy_channel}}},
           {"maps", maps},
           {"scorer", scorer}};
 }

@@ -20,6 +20,19 @@ void add_conv_block(nn::Sequential& s, int in, int out, int stride, bool group_n
 
 }  // namespace
 
+torch::Tensor local_energy(const torch::Tensor& rgb) {
+  // Luma (BT.601), its 4-neighbour Laplacian (replicated edges), squared and averaged over 9 x 9,
+  // then the square root: a local RMS of fine detail, ~0.01-0.3 on photographs.
+  const torch::Tensor w = torch::tensor({0.299f, 0.587f, 0.114f}, rgb.options()).view({1, 3, 1, 1});
+  const torch::Tensor y = (rgb * w).sum(1, true);
+  const torch::Tensor k = torch::tensor({0.f, 1.f, 0.f, 1.f, -4.f, 1.f, 0.f, 1.f, 0.f}, rgb.options()).view({1, 1, 3, 3});
+  namespace F = torch::nn::functional;
+  const torch::Tensor lap = torch::conv2d(F::pad(y, F::PadFuncOptions({1, 1, 1, 1}).mode(torch::kReplicate)), k);
+  const torch::Tensor mean_sq = F::avg_pool2d(F::pad(lap.pow(2), F::PadFuncOptions({4, 4, 4, 4}).mode(torch::kReplicate)),
+                                              F::AvgPool2dFuncOptions(9).stride(1));
+  return torch::sqrt(mean_sq + 1e-8);
+}
+
 void validate(const MapNetworkConfig& c) {
   if (c.axes < 1 || c.axes > 64) throw_usage_error("relational axes", "must be in [1, 64]");
   if (c.channels.size() < 2 || c.channels.size() > 6) throw_usage_error("relational channels", "needs 2 to 6 stages");
@@ -35,7 +48,7 @@ MapNetworkImpl::MapNetworkImpl(const MapNetworkConfig& config, std::uint64_t see
   // Encoder: stage 0 at full size from the 6-channel pair, each later stage strided by 2.
   for (int s = 0; s < stages; ++s) {
     nn::Sequential stage;
-    add_conv_block(stage, s == 0 ? 6 : ch[std::size_t(s - 1)], ch[std::size_t(s)], s == 0 ? 1 : 2, config.group_norm);
+    add_conv_block(stage, s == 0 ? (config.energy_channel ? 8 : 6) : ch[std::size_t(s - 1)], ch[std::size_t(s)], s == 0 ? 1 : 2, config.group_norm);
     add_conv_block(stage, ch[std::size_t(s)], ch[std::size_t(s)], 1, config.group_norm);
     down_.push_back(register_module("down" + std::to_string(s), stage));
   }
@@ -92,8 +105,13 @@ MapOutput MapNetworkImpl::forward(const torch::Tensor& a, const torch::Tensor& b
   const int64_t n = a.size(0);
   const int k = config_.axes;
   // Centred inputs; both orders in one batch of 2N.
-  const torch::Tensor ab = torch::cat({a, b}, 1) - 0.5;
-  const torch::Tensor ba = torch::cat({b, a}, 1) - 0.5;
+  // Each image, optionally with its local energy channel; then both orders of the pair.
+  auto with_energy = [&](const torch::Tensor& x) {
+    return config_.energy_channel ? torch::cat({x - 0.5, local_energy(x)}, 1) : x - 0.5;
+  };
+  const torch::Tensor xa = with_energy(a), xb = with_energy(b);
+  const torch::Tensor ab = torch::cat({xa, xb}, 1);
+  const torch::Tensor ba = torch::cat({xb, xa}, 1);
   const torch::Tensor out = trunk(torch::cat({ab, ba}, 0));
   const torch::Tensor h_ab = out.slice(0, 0, n), h_ba = out.slice(0, n, 2 * n);
   MapOutput result;

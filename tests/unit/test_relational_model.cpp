@@ -52,6 +52,33 @@ TEST(MapNetwork, WithoutGroupNormStillExactAndSeedDetermined) {
   EXPECT_LE((ab.maps + ba.maps).abs().max().item<double>(), 1e-6);
 }
 
+TEST(MapNetwork, LocalEnergyByHand) {
+  // A flat image has no detail: sqrt(0 + 1e-8).
+  EXPECT_NEAR(local_energy(torch::full({1, 3, 12, 12}, 0.4f)).max().item<double>(), 1e-4, 1e-9);
+  // One white pixel (luma 1) on black, far from the edges: the Laplacian is -4 there and 1 at its
+  // 4 neighbours, so the 9 x 9 window centred on it holds 16 + 4 = 20 of squared Laplacian.
+  torch::Tensor x = torch::zeros({1, 3, 21, 21});
+  x.index_put_({0, torch::indexing::Slice(), 10, 10}, 1.0f);
+  const torch::Tensor e = local_energy(x);
+  ASSERT_EQ(e.sizes(), (std::vector<int64_t>{1, 1, 21, 21}));
+  EXPECT_NEAR(e[0][0][10][10].item<double>(), std::sqrt(20.0 / 81.0 + 1e-8), 1e-6);
+  // A window that just misses the pixel and its neighbours: 6 pixels away.
+  EXPECT_NEAR(e[0][0][10][16].item<double>(), 1e-4, 1e-9);
+}
+
+TEST(MapNetwork, EnergyChannelKeepsExactAntiSymmetry) {
+  MapNetworkConfig c = small_config();
+  c.energy_channel = true;
+  MapNetwork net(c, 9);
+  torch::manual_seed(3);
+  const torch::Tensor a = torch::rand({2, 3, 16, 24}), b = torch::rand({2, 3, 16, 24});
+  torch::NoGradGuard no_grad;
+  const MapOutput ab = net->forward(a, b), ba = net->forward(b, a), aa = net->forward(a, a);
+  EXPECT_GT(ab.maps.abs().max().item<double>(), 1e-3);
+  EXPECT_LE((ab.maps + ba.maps).abs().max().item<double>(), 1e-6);
+  EXPECT_LE(aa.maps.abs().max().item<double>(), 1e-6);
+}
+
 TEST(MapNetwork, SameSeedSameNetworkAndSizeChecks) {
   MapNetwork x(small_config(), 3), y(small_config(), 3), z(small_config(), 4);
   const auto px = x->parameters(), py = y->parameters(), pz = z->parameters();
