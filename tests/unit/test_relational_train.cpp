@@ -96,6 +96,9 @@ TEST(RelationalConfigTest, DefaultFileRoundTrips) {
   EXPECT_TRUE(is_relational_config(j));
   EXPECT_EQ(relational_config_to_json(relational_config_from_json(j, "again")), j);
   EXPECT_FALSE(is_relational_config(read_json_file(repo_file("configs/cpu-default.json"))));
+  const RelationalConfig energy = relational_config_from_json(
+      read_json_file(repo_file("configs/relational-energy.json")), "relational-energy.json");
+  EXPECT_TRUE(energy.network.energy_channel);
 }
 
 TEST(RelationalConfigTest, MistakesNameTheFileAndTheKey) {
