@@ -70,7 +70,22 @@ struct Relation {
 // anti-symmetric by construction (the no-reference pair mode, §3.7, built from the scorer).
 Relation relate(RelationalModelFile& model, const cv::Mat& a, const cv::Mat& b);
 
-// q(X | R): 0 for X = R, lower is worse. x and reference as for relational_maps.
+// q(X | R) for any number of images X against one reference R: R's tensor and f(0, R) are computed
+// once. 0 for X = R, lower is worse. Images as for relational_maps (an input error when X's size
+// differs from R's).
+class ReferenceQuality {
+ public:
+  ReferenceQuality(RelationalModelFile& model, const cv::Mat& reference);
+  double operator()(const cv::Mat& x);
+
+ private:
+  RelationalModelFile& model_;
+  cv::Size reference_size_;
+  torch::Tensor reference_;
+  double baseline_ = 0.0;  // f(0, R)
+};
+
+// q(X | R) for one image: ReferenceQuality(model, reference)(x).
 double relational_quality_against(RelationalModelFile& model, const cv::Mat& x, const cv::Mat& reference);
 
 // q on the 0-100 scale of the CLI: 100·exp(min(q, 0)), so the reference itself scores 100.

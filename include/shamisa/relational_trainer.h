@@ -63,7 +63,6 @@ nlohmann::json relational_step(RelationalState& state, const std::vector<std::st
 // RUN/model.safetensors, the model file of the networks as they are (relational_inference.h; its
 // header records the steps done), so that an unfinished or even untrained (--stop-after 0) run can
 // be measured too.
-std::string run_model_path(const std::string& run_dir);  // RUN/model.safetensors
 TrainRunSummary run_relational_training(const std::optional<RelationalConfig>& config, const TrainRunOptions& options);
 
 }  // namespace shamisa

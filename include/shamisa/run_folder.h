@@ -5,6 +5,7 @@
 #ifndef SHAMISA_RUN_FOLDER_H_
 #define SHAMISA_RUN_FOLDER_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -16,7 +17,6 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include "shamisa/progress.h"
 #include "shamisa/tensor_archive.h"
 
 namespace shamisa {
@@ -24,6 +24,7 @@ namespace shamisa {
 std::string run_config_path(const std::string& run_dir);      // RUN/config.json
 std::string run_checkpoint_path(const std::string& run_dir);  // RUN/checkpoint.safetensors
 std::string run_log_path(const std::string& run_dir);         // RUN/log.jsonl
+std::string run_model_path(const std::string& run_dir);       // RUN/model.safetensors
 
 // The pristine images of a training folder, searched recursively and sorted, and the digest
 // (image_list_digest) a checkpoint records. Usage error when `dir` is not a folder.
@@ -52,6 +53,9 @@ struct RunIdentity {
 // that the resumed run rewrites them.
 void check_resume(const std::string& run_dir, const RunIdentity& saved, const RunIdentity& wanted,
                   std::int64_t saved_step, const std::string& images_dir);
+
+// Seconds elapsed since `start` on the steady clock (step and data timings of the logs).
+double seconds_since(std::chrono::steady_clock::time_point start);
 
 // The step loop of a run. take_step() does one step and returns its log line; the loop adds
 // "step" (the count of completed steps), appends the line to log.jsonl (flushed; an input error
@@ -82,6 +86,22 @@ void check_step_finite(double loss, double grad_norm, const NamedTensors& parame
 void copy_named_tensors(const std::map<std::string, torch::Tensor>& source, const NamedTensors& targets,
                         std::string& problems);
 
+// What every checkpoint records besides its tensors (the metadata keys "format",
+// "format_version", "config", "step", "images_digest", "threads" and "code_version").
+struct CheckpointRecord {
+  std::string format, version;
+  nlohmann::json config;
+  std::int64_t step = 0;
+  std::string images_digest;
+  int threads = 1;
+};
+
+// Writes a checkpoint atomically: `state` under its names, each optimiser buffer as
+// buffer_prefix + <its key>, the record and any `extra` metadata.
+void write_checkpoint(const std::string& path, const CheckpointRecord& record, const NamedTensors& state,
+                      const std::map<std::string, torch::Tensor>& buffers, const std::string& buffer_prefix,
+                      const std::map<std::string, std::string>& extra = {});
+
 // Reads a checkpoint archive: metadata by key and tensors by name, collecting every mismatch so
 // that one model error (naming the file) lists them all.
 class CheckpointReader {
@@ -91,6 +111,12 @@ class CheckpointReader {
                    const std::string& version);
   const std::string& meta(const std::string& key) const;  // model error when absent
   std::int64_t count(const std::string& key) const;        // a non-negative integer
+  // The record's fields: the embedded config (model error when it is not JSON), the completed
+  // steps, the image-list digest and the thread count.
+  nlohmann::json config() const;
+  std::int64_t step() const { return count("step"); }
+  const std::string& images_digest() const { return meta("images_digest"); }
+  int threads() const;
   // Copies the archive's tensor of each name into it (same shape and dtype required).
   void restore(const NamedTensors& targets);
   // Tensors named prefix + <parameter name> (optimiser buffers): clones, keyed by the name

@@ -102,6 +102,7 @@ int run_rank(const RankOptions& o, const GlobalOptions& globals) {
   const OutputFormat format = parse_output_format(o.format);
   RelationalModelFile model = load_model(o.model);
   const cv::Mat reference = read_image_rgbf(o.reference);
+  ReferenceQuality quality(model, reference);
   struct Row {
     std::string path, error;
     double q = 0;
@@ -117,7 +118,7 @@ int run_rank(const RankOptions& o, const GlobalOptions& globals) {
         throw_input_error(path, "is " + std::to_string(x.cols) + "x" + std::to_string(x.rows) + ", the reference " +
                                     std::to_string(reference.cols) + "x" + std::to_string(reference.rows));
       }
-      row.q = relational_quality_against(model, x, reference);
+      row.q = quality(x);
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::kInput) throw;
       ++failures;

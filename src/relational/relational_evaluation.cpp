@@ -136,10 +136,10 @@ RelationalEvaluation evaluate_relational(RelationalModelFile& model, const std::
     // Two sets per batch: a monotone one, then a nested one.
     const RankedBatch batch = make_ranked_batch(images, 2, o.set_size, o.crop, o.seed + 1, first / 2, o.programs);
     for (int within = 0; within < 2 && first + within < o.sets; ++within) {
-      const cv::Mat reference = tensor_image(batch.references[within * o.set_size]);
+      ReferenceQuality quality(model, tensor_image(batch.references[within * o.set_size]));
       std::vector<double> q, truth;
       for (int j = 0; j < o.set_size; ++j) {
-        q.push_back(relational_quality_against(model, tensor_image(batch.images[within * o.set_size + j]), reference));
+        q.push_back(quality(tensor_image(batch.images[within * o.set_size + j])));
         truth.push_back(-j);  // best first
       }
       const double tau = krcc(q, truth);

@@ -21,15 +21,22 @@ constexpr double kAreaThreshold = 0.1;
 constexpr int kTilesPerPass = 16;   // tiles through the map network at once
 constexpr int kScorerTile = 256;    // scorer tiles: a multiple of 4 keeps its stride-2 grid aligned
 
-void require_pair(const cv::Mat& a, const cv::Mat& b, const char* what) {
-  if (a.empty() || a.type() != CV_32FC3 || b.type() != CV_32FC3) {
-    throw_usage_error(what, "needs RGB images as CV_32FC3");
-  }
-  if (a.size() != b.size()) {
-    throw_input_error(what, "the images differ in size: " + std::to_string(a.cols) + "x" + std::to_string(a.rows) +
-                                " and " + std::to_string(b.cols) + "x" + std::to_string(b.rows) +
+void require_rgbf(const cv::Mat& x, const char* what) {
+  if (x.empty() || x.type() != CV_32FC3) throw_usage_error(what, "needs RGB images as CV_32FC3");
+}
+
+void require_same_size(cv::Size a, cv::Size b, const char* what) {
+  if (a != b) {
+    throw_input_error(what, "the images differ in size: " + std::to_string(a.width) + "x" + std::to_string(a.height) +
+                                " and " + std::to_string(b.width) + "x" + std::to_string(b.height) +
                                 " (relational maps compare aligned images of one scene)");
   }
+}
+
+void require_pair(const cv::Mat& a, const cv::Mat& b, const char* what) {
+  require_rgbf(a, what);
+  require_rgbf(b, what);
+  require_same_size(a.size(), b.size(), what);
 }
 
 // Tile origins along one side of `length`: 0, stride, ... and a last tile flush with the end.
@@ -60,13 +67,8 @@ double pooled_score(RelationalScorer& scorer, const torch::Tensor& maps, const t
   return weighted / total;
 }
 
-// q(X | Y) = f(G(X, Y), X) − f(0, Y) given G(X, Y).
-double quality_given_maps(RelationalModelFile& m, const torch::Tensor& maps, const cv::Mat& x, const cv::Mat& y) {
-  torch::NoGradGuard no_grad;
-  m.model.scorer->eval();
-  return pooled_score(m.model.scorer, maps, image_tensor(x)) -
-         pooled_score(m.model.scorer, torch::zeros_like(maps), image_tensor(y));
-}
+// G(A, B) of two [3, H, W] tensors of one size; see relational_maps.
+torch::Tensor maps_of(RelationalModelFile& m, const torch::Tensor& ta, const torch::Tensor& tb);
 
 }  // namespace
 
@@ -160,11 +162,17 @@ RelationalModelFile read_relational_model(const std::string& path) {
 
 torch::Tensor relational_maps(RelationalModelFile& m, const cv::Mat& a, const cv::Mat& b) {
   require_pair(a, b, "relational maps");
+  return maps_of(m, image_tensor(a), image_tensor(b));
+}
+
+namespace {
+
+torch::Tensor maps_of(RelationalModelFile& m, const torch::Tensor& ta, const torch::Tensor& tb) {
   torch::NoGradGuard no_grad;
   m.model.maps->eval();
   const int tile = m.tile;
-  const int height = std::max(a.rows, tile), width = std::max(a.cols, tile);
-  const torch::Tensor ta = image_tensor(a), tb = image_tensor(b);
+  const int rows = static_cast<int>(ta.size(1)), cols = static_cast<int>(ta.size(2));
+  const int height = std::max(rows, tile), width = std::max(cols, tile);
   // Zero-pad images smaller than a tile (as training pads small images).
   auto padded = [&](const torch::Tensor& t) {
     return torch::constant_pad_nd(t, {0, width - t.size(2), 0, height - t.size(1)}, 0.0);
@@ -196,24 +204,53 @@ torch::Tensor relational_maps(RelationalModelFile& m, const cv::Mat& a, const cv
       count.slice(1, y, y + tile).slice(2, x, x + tile) += weight;
     }
   }
-  return (sum / count).slice(1, 0, a.rows).slice(2, 0, a.cols).contiguous();
+  return (sum / count).slice(1, 0, rows).slice(2, 0, cols).contiguous();
 }
 
+}  // namespace
+
 Relation relate(RelationalModelFile& m, const cv::Mat& a, const cv::Mat& b) {
+  require_pair(a, b, "relational maps");
+  const torch::Tensor ta = image_tensor(a), tb = image_tensor(b);
   Relation r;
-  r.maps = relational_maps(m, a, b);
+  r.maps = maps_of(m, ta, tb);
   for (int k = 0; k < kRelationalAxes; ++k) {
     const torch::Tensor g = r.maps[k];
     r.axes.push_back({relational_axis_names()[std::size_t(k)], g.mean().item<double>(),
                       g.abs().gt(m.area_threshold).to(torch::kFloat64).mean().item<double>()});
   }
-  // G(B, A) = −G(A, B) exactly, so the second map costs nothing.
-  r.score = 0.5 * (quality_given_maps(m, r.maps, a, b) - quality_given_maps(m, -r.maps, b, a));
+  // q(A | B) − q(B | A), with G(B, A) = −G(A, B) exactly, so the second map costs nothing.
+  torch::NoGradGuard no_grad;
+  m.model.scorer->eval();
+  const torch::Tensor zero = torch::zeros_like(r.maps);
+  const double q_ab = pooled_score(m.model.scorer, r.maps, ta) - pooled_score(m.model.scorer, zero, tb);
+  const double q_ba = pooled_score(m.model.scorer, -r.maps, tb) - pooled_score(m.model.scorer, zero, ta);
+  r.score = 0.5 * (q_ab - q_ba);
   return r;
 }
 
+ReferenceQuality::ReferenceQuality(RelationalModelFile& model, const cv::Mat& reference)
+    : model_(model), reference_size_(reference.size()) {
+  require_rgbf(reference, "relational quality");
+  reference_ = image_tensor(reference);
+  torch::NoGradGuard no_grad;
+  model_.model.scorer->eval();
+  baseline_ = pooled_score(model_.model.scorer, torch::zeros({kRelationalAxes, reference.rows, reference.cols}),
+                           reference_);
+}
+
+double ReferenceQuality::operator()(const cv::Mat& x) {
+  require_rgbf(x, "relational quality");
+  require_same_size(x.size(), reference_size_, "relational quality");
+  const torch::Tensor tx = image_tensor(x);
+  const torch::Tensor maps = maps_of(model_, tx, reference_);
+  torch::NoGradGuard no_grad;
+  model_.model.scorer->eval();
+  return pooled_score(model_.model.scorer, maps, tx) - baseline_;
+}
+
 double relational_quality_against(RelationalModelFile& m, const cv::Mat& x, const cv::Mat& reference) {
-  return quality_given_maps(m, relational_maps(m, x, reference), x, reference);
+  return ReferenceQuality(m, reference)(x);
 }
 
 double relational_score_100(double q) { return 100.0 * std::exp(std::min(q, 0.0)); }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "shamisa/error.h"
+#include "relational/network_init.h"
 
 namespace shamisa {
 namespace nn = torch::nn;
@@ -19,6 +20,21 @@ void add_conv_block(nn::Sequential& s, int in, int out, int stride, bool group_n
 }
 
 }  // namespace
+
+void init_convolutions(torch::nn::Module& module, std::uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  at::Generator gen = at::detail::createCPUGenerator(seed);
+  for (auto& p : module.named_parameters()) {
+    torch::Tensor w = p.value();
+    const std::string& name = p.key();
+    if (w.dim() == 4) {
+      const double fan_in = static_cast<double>(w.size(1) * w.size(2) * w.size(3));
+      w.normal_(0.0, std::sqrt(2.0 / fan_in), gen);
+    } else if (name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0) {
+      w.zero_();
+    }
+  }
+}
 
 torch::Tensor local_energy(const torch::Tensor& rgb) {
   // Luma (BT.601), its 4-neighbour Laplacian (replicated edges), squared and averaged over 9 x 9,
@@ -45,7 +61,8 @@ MapNetworkImpl::MapNetworkImpl(const MapNetworkConfig& config, std::uint64_t see
   validate(config);
   const std::vector<int>& ch = config.channels;
   const int stages = static_cast<int>(ch.size());
-  // Encoder: stage 0 at full size from the 6-channel pair, each later stage strided by 2.
+  // Encoder: stage 0 at full size from the pair (6 channels, 8 with the energy channels), each
+  // later stage strided by 2.
   for (int s = 0; s < stages; ++s) {
     nn::Sequential stage;
     add_conv_block(stage, s == 0 ? (config.energy_channel ? 8 : 6) : ch[std::size_t(s - 1)], ch[std::size_t(s)], s == 0 ? 1 : 2, config.group_norm);
@@ -61,18 +78,7 @@ MapNetworkImpl::MapNetworkImpl(const MapNetworkConfig& config, std::uint64_t see
   // K channels for h (made odd below) and K + 1 for t (made even).
   head_ = register_module("head", nn::Conv2d(nn::Conv2dOptions(ch[0], 2 * config.axes + 1, 1)));
 
-  torch::NoGradGuard no_grad;
-  at::Generator gen = at::detail::createCPUGenerator(seed);
-  for (auto& p : named_parameters()) {
-    torch::Tensor w = p.value();
-    if (w.dim() == 4) {
-      const double fan_in = static_cast<double>(w.size(1) * w.size(2) * w.size(3));
-      w.normal_(0.0, std::sqrt(2.0 / fan_in), gen);  // conv: He-normal on fan-in
-    } else if (p.key().size() >= 4 && p.key().compare(p.key().size() - 4, 4, "bias") == 0) {
-      w.zero_();  // convolution (without GroupNorm) and GroupNorm biases; GroupNorm weights stay 1
-    }
-  }
-  head_->bias.zero_();
+  init_convolutions(*this, seed);
 }
 
 torch::Tensor MapNetworkImpl::trunk(const torch::Tensor& x) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "shamisa/error.h"
+#include "relational/network_init.h"
 
 namespace shamisa {
 namespace nn = torch::nn;
@@ -29,17 +30,7 @@ RelationalScorerImpl::RelationalScorerImpl(const ScorerConfig& config, std::uint
   }
   register_module("trunk", trunk_);
   head_ = register_module("head", nn::Conv2d(nn::Conv2dOptions(in, 2, 1)));
-  torch::NoGradGuard no_grad;
-  at::Generator gen = at::detail::createCPUGenerator(seed);
-  for (auto& p : named_parameters()) {
-    torch::Tensor w = p.value();
-    if (w.dim() == 4) {
-      const double fan_in = static_cast<double>(w.size(1) * w.size(2) * w.size(3));
-      w.normal_(0.0, std::sqrt(2.0 / fan_in), gen);
-    } else {
-      w.zero_();
-    }
-  }
+  init_convolutions(*this, seed);
 }
 
 ScorerOutput RelationalScorerImpl::forward(const torch::Tensor& maps, const torch::Tensor& image) {

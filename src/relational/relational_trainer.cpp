@@ -9,7 +9,6 @@
 #include "shamisa/rng.h"
 #include "shamisa/run_folder.h"
 #include "shamisa/train_step.h"
-#include "shamisa/version.h"
 
 namespace shamisa {
 namespace {
@@ -20,10 +19,6 @@ using Clock = std::chrono::steady_clock;
 constexpr char kFormat[] = "shamisa-relational-checkpoint";
 constexpr char kFormatVersion[] = "1";
 enum : std::uint64_t { kInitMaps = 0x2e0, kInitScorer = 0x2e1 };
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 NamedTensors named_parameters(const std::string& prefix, const torch::nn::Module& module) {
   NamedTensors out;
@@ -41,16 +36,17 @@ NamedTensors moment_slots(const NamedTensors& parameters) {
   return slots;
 }
 
-// Clips (when configured), checks and applies one Adam update; returns the gradient norm.
-double update(const NamedTensors& parameters, RelationalState& state, const RelationalStage& stage,
-              std::int64_t stage_step, double loss, const std::string& checkpoint, double* lr) {
+// Clips (when configured), checks and applies the Adam update of step `stage_step` of `stage`, at
+// that step's rate on the stage's cosine schedule. Returns the log's "lr" and "grad_norm".
+json update(const NamedTensors& parameters, RelationalState& state, const RelationalStage& stage,
+            std::int64_t stage_step, double loss, const std::string& checkpoint) {
   const double grad_norm = clip_gradient_norm(parameters, stage.optimizer.clip_grad_norm);
   check_step_finite(loss, grad_norm, parameters, state.step + 1, checkpoint);
-  *lr = cosine_learning_rate(stage.optimizer, stage_step, stage.steps);
+  const double lr = cosine_learning_rate(stage.optimizer, stage_step, stage.steps);
   AdamOptions adam;
   adam.weight_decay = stage.optimizer.weight_decay;
-  adam_update(parameters, state.moments, adam, *lr, stage_step + 1);
-  return grad_norm;
+  adam_update(parameters, state.moments, adam, lr, stage_step + 1);
+  return {{"lr", lr}, {"grad_norm", grad_norm}};
 }
 
 void zero_gradients(const NamedTensors& parameters) {
@@ -72,12 +68,12 @@ json map_step(RelationalState& state, const std::vector<std::string>& images, co
       cycle_loss(out.maps.slice(0, 2 * t, 3 * t), out.maps.slice(0, 0, t), out.maps.slice(0, t, 2 * t));
   const torch::Tensor loss = terms.total + c.cycle * cycle;
   loss.backward();
-  double lr = 0;
   const double value = loss.item<double>();
-  const double grad_norm = update(parameters, state, c.maps, state.step, value, checkpoint, &lr);
-  return {{"stage", "maps"},       {"lr", lr},           {"loss", value},
-          {"regression", terms.regression}, {"leak", terms.leak}, {"type", terms.type},
-          {"cycle", cycle.item<double>()},  {"grad_norm", grad_norm}, {"data_seconds", data_seconds}};
+  json line = update(parameters, state, c.maps, state.step, value, checkpoint);
+  line.update({{"stage", "maps"},       {"loss", value},          {"regression", terms.regression},
+               {"leak", terms.leak},    {"type", terms.type},     {"cycle", cycle.item<double>()},
+               {"data_seconds", data_seconds}});
+  return line;
 }
 
 json scorer_step(RelationalState& state, const std::vector<std::string>& images, const std::string& checkpoint) {
@@ -102,13 +98,15 @@ json scorer_step(RelationalState& state, const std::vector<std::string>& images,
   const torch::Tensor fidelity = fidelity_loss(scores);
   const torch::Tensor loss = listmle + c.rnc * rnc + c.fidelity * fidelity;
   loss.backward();
-  double lr = 0;
   const double value = loss.item<double>();
-  const double grad_norm = update(parameters, state, c.scorer, stage_step, value, checkpoint, &lr);
-  return {{"stage", "scorer"},        {"lr", lr},
-          {"loss", value},            {"listmle", listmle.item<double>()},
-          {"rnc", rnc.item<double>()}, {"fidelity", fidelity.item<double>()},
-          {"grad_norm", grad_norm},   {"data_seconds", data_seconds}};
+  json line = update(parameters, state, c.scorer, stage_step, value, checkpoint);
+  line.update({{"stage", "scorer"},
+               {"loss", value},
+               {"listmle", listmle.item<double>()},
+               {"rnc", rnc.item<double>()},
+               {"fidelity", fidelity.item<double>()},
+               {"data_seconds", data_seconds}});
+  return line;
 }
 
 RelationalConfig with_steps(RelationalConfig c, std::int64_t total) {
@@ -142,32 +140,24 @@ RelationalModel make_relational_model(const RelationalConfig& config) {
 }
 
 void save_relational_checkpoint(const std::string& path, const RelationalState& state) {
-  TensorArchive archive;
-  for (const auto& [name, tensor] : state.model.state()) archive.tensors[name] = tensor.detach().contiguous();
-  for (const auto& [name, moment] : state.moments) archive.tensors["optimizer.adam." + name] = moment.contiguous();
-  archive.metadata["format"] = kFormat;
-  archive.metadata["format_version"] = kFormatVersion;
-  archive.metadata["config"] = relational_config_to_json(state.config).dump();
-  archive.metadata["step"] = std::to_string(state.step);
-  archive.metadata["images_digest"] = state.images_digest;
-  archive.metadata["threads"] = std::to_string(state.threads);
-  archive.metadata["code_version"] = version();
-  write_tensor_archive(path, archive);
+  write_checkpoint(path,
+                   {kFormat, kFormatVersion, relational_config_to_json(state.config), state.step, state.images_digest,
+                    state.threads},
+                   state.model.state(), state.moments, "optimizer.adam.");
 }
 
 RelationalState load_relational_checkpoint(const std::string& path) {
   CheckpointReader reader(read_tensor_archive(path), path, kFormat, kFormatVersion);
   RelationalState state;
   try {
-    state.config = relational_config_from_json(json::parse(reader.meta("config")), path + " (embedded config)");
-  } catch (const json::exception& e) {
-    throw_model_error(path, std::string("embedded config is not valid JSON: ") + e.what());
+    state.config = relational_config_from_json(reader.config(), path + " (embedded config)");
   } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kModel) throw;
     throw_model_error(path, e.what());
   }
-  state.step = reader.count("step");
-  state.threads = static_cast<int>(std::min<std::int64_t>(reader.count("threads"), 1 << 20));
-  state.images_digest = reader.meta("images_digest");
+  state.step = reader.step();
+  state.threads = reader.threads();
+  state.images_digest = reader.images_digest();
   state.model = make_relational_model(state.config);
   reader.restore(state.model.state());
   state.moments = reader.buffers("optimizer.adam.", moment_slots(state.model.state()));
@@ -182,8 +172,6 @@ json relational_step(RelationalState& state, const std::vector<std::string>& ima
   line["step_seconds"] = seconds_since(start);
   return line;
 }
-
-std::string run_model_path(const std::string& run_dir) { return run_dir + "/model.safetensors"; }
 
 TrainRunSummary run_relational_training(const std::optional<RelationalConfig>& given_config,
                                         const TrainRunOptions& options) {
@@ -240,10 +228,10 @@ TrainRunSummary run_relational_training(const std::optional<RelationalConfig>& g
   summary.steps_done = state.step;
   summary.seconds = seconds_since(start);
   // Images through the map network per second (stage 1: 3 pairs per triplet; stage 2: the sets).
-  std::int64_t images_done = 0;
-  for (std::int64_t s = summary.first_step; s < state.step; ++s) {
-    images_done += s < config.maps.steps ? 6 * config.triplets : config.sets * config.set_size * 2;
-  }
+  const std::int64_t map_steps =
+      std::min(state.step, config.maps.steps) - std::min(summary.first_step, config.maps.steps);
+  const std::int64_t scorer_steps = (state.step - summary.first_step) - map_steps;
+  const std::int64_t images_done = map_steps * 6 * config.triplets + scorer_steps * 2 * config.sets * config.set_size;
   summary.images_per_second = summary.seconds > 0 ? static_cast<double>(images_done) / summary.seconds : 0.0;
   summary.data_wait_share = summary.seconds > 0 ? data_seconds / summary.seconds : 0.0;
   return summary;

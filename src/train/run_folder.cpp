@@ -7,7 +7,9 @@
 #include "shamisa/error.h"
 #include "shamisa/image_io.h"
 #include "shamisa/image_paths.h"
+#include "shamisa/progress.h"
 #include "shamisa/training_model.h"
+#include "shamisa/version.h"
 
 namespace shamisa {
 namespace {
@@ -63,6 +65,9 @@ std::string run_checkpoint_path(const std::string& run_dir) {
   return (fs::path(run_dir) / "checkpoint.safetensors").string();
 }
 std::string run_log_path(const std::string& run_dir) { return (fs::path(run_dir) / "log.jsonl").string(); }
+std::string run_model_path(const std::string& run_dir) {
+  return (fs::path(run_dir) / "model.safetensors").string();
+}
 
 TrainingImages list_training_images(const std::string& dir) {
   std::error_code ec;
@@ -111,6 +116,10 @@ void check_resume(const std::string& run_dir, const RunIdentity& saved, const Ru
   truncate_log(run_log_path(run_dir), saved_step);
 }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 void run_step_loop(std::int64_t& step, const StepLoop& loop, const std::function<json()>& take_step,
                    const std::function<void()>& save) {
   const std::string log_path = run_log_path(loop.run_dir);
@@ -153,6 +162,23 @@ void check_step_finite(double loss, double grad_norm, const NamedTensors& parame
   throw_internal_error("training", "the gradient of " + name + " became non-finite" + kept);
 }
 
+void write_checkpoint(const std::string& path, const CheckpointRecord& record, const NamedTensors& state,
+                      const std::map<std::string, torch::Tensor>& buffers, const std::string& buffer_prefix,
+                      const std::map<std::string, std::string>& extra) {
+  TensorArchive archive;
+  for (const auto& [name, tensor] : state) archive.tensors[name] = tensor.detach().contiguous();
+  for (const auto& [name, buffer] : buffers) archive.tensors[buffer_prefix + name] = buffer.detach().contiguous();
+  archive.metadata = extra;
+  archive.metadata["format"] = record.format;
+  archive.metadata["format_version"] = record.version;
+  archive.metadata["config"] = record.config.dump();
+  archive.metadata["step"] = std::to_string(record.step);
+  archive.metadata["images_digest"] = record.images_digest;
+  archive.metadata["threads"] = std::to_string(record.threads);
+  archive.metadata["code_version"] = version();
+  write_tensor_archive(path, archive);
+}
+
 CheckpointReader::CheckpointReader(TensorArchive archive, std::string path, const std::string& format,
                                    const std::string& version)
     : archive_(std::move(archive)), path_(std::move(path)) {
@@ -184,6 +210,16 @@ std::int64_t CheckpointReader::count(const std::string& key) const {
   }
   throw_model_error(path_, "invalid " + key + " '" + text + "'");
 }
+
+json CheckpointReader::config() const {
+  try {
+    return json::parse(meta("config"));
+  } catch (const json::exception& e) {
+    throw_model_error(path_, std::string("embedded config is not valid JSON: ") + e.what());
+  }
+}
+
+int CheckpointReader::threads() const { return static_cast<int>(std::min<std::int64_t>(count("threads"), 1 << 20)); }
 
 void copy_named_tensors(const std::map<std::string, torch::Tensor>& source, const NamedTensors& targets,
                         std::string& problems) {

@@ -14,10 +14,6 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 // grad_norm: the global gradient norm before any clipping.
 json log_line(double lr, const StepStatistics& s, double grad_norm, const TrainConfig& config,
               double step_seconds, double wait_seconds, std::int64_t images) {

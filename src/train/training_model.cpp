@@ -10,7 +10,6 @@
 #include "shamisa/rng.h"
 #include "shamisa/run_folder.h"
 #include "shamisa/tensor_archive.h"
-#include "shamisa/version.h"
 
 namespace shamisa {
 namespace {
@@ -86,36 +85,25 @@ TrainingState make_training_state(const TrainConfig& config, const std::string& 
 }
 
 void save_checkpoint(const std::string& path, const TrainingState& state) {
-  TensorArchive archive;
-  for (const auto& [name, tensor] : state.model.state()) {
-    archive.tensors[name] = tensor.detach().contiguous();
-  }
-  for (const auto& [name, buffer] : state.momentum) {
-    archive.tensors["optimizer.momentum." + name] = buffer.detach().contiguous();
-  }
-  archive.metadata["format"] = kFormat;
-  archive.metadata["format_version"] = kFormatVersion;
-  archive.metadata["config"] = train_config_to_json(state.config).dump();
-  archive.metadata["step"] = std::to_string(state.step);
-  archive.metadata["images_digest"] = state.images_digest;
-  archive.metadata["threads"] = std::to_string(state.threads);
-  archive.metadata["momentum_buffers"] = std::to_string(state.momentum.size());
-  archive.metadata["code_version"] = version();
-  write_tensor_archive(path, archive);
+  write_checkpoint(path,
+                   {kFormat, kFormatVersion, train_config_to_json(state.config), state.step, state.images_digest,
+                    state.threads},
+                   state.model.state(), state.momentum, "optimizer.momentum.",
+                   {{"momentum_buffers", std::to_string(state.momentum.size())}});
 }
 
 TrainingState load_checkpoint(const std::string& path) {
   CheckpointReader reader(read_tensor_archive(path), path, kFormat, kFormatVersion);
   TrainingState state;
   try {
-    state.config = train_config_from_json(nlohmann::json::parse(reader.meta("config")), path + " (embedded config)");
-  } catch (const nlohmann::json::exception& e) {
-    throw_model_error(path, std::string("embedded config is not valid JSON: ") + e.what());
+    state.config = train_config_from_json(reader.config(), path + " (embedded config)");
   } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kModel) throw;
     throw_model_error(path, e.what());
   }
-  state.step = reader.count("step");
-  state.threads = static_cast<int>(std::min<std::int64_t>(reader.count("threads"), 1 << 20));
+  state.step = reader.step();
+  state.threads = reader.threads();
+  state.images_digest = reader.images_digest();
   const std::int64_t momentum_buffers = reader.count("momentum_buffers");
   state.images_digest = reader.meta("images_digest");
   state.model = make_training_model(state.config);
