@@ -37,14 +37,14 @@ void train_step(benchmark::State& state, const std::string& name) {
   const TrainConfig config = config_named(name);
   const TrainingBatch batch = make_training_batch(pristine(), config.items_per_step, config.seed, 0, config.item);
   const torch::Tensor images = batch_images(batch);
-  const std::vector<double> severity = batch_variable_severity(batch);
+  const BatchTargets targets = batch_targets(batch);
   TrainingModel model = make_training_model(config);
   const NamedTensors parameters = model.trainable_parameters(config);
   std::map<std::string, torch::Tensor> momentum;
   const std::int64_t n = images.size(0);
   const bool cache = config.micro_batch > 0 && config.micro_batch < n;
   for (auto _ : state) {
-    const StepStatistics s = compute_step_gradients(model, config, images, severity, cache);
+    const StepStatistics s = compute_step_gradients(model, config, images, targets, cache);
     sgd_update(parameters, momentum, config.optimizer, config.optimizer.lr);
     benchmark::DoNotOptimize(s.terms.at("loss"));
   }

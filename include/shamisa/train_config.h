@@ -36,7 +36,12 @@ struct RelationConfig {
   std::uint64_t branch_weight_seed = 27;
 };
 
+enum class OptimizerKind { kSgd, kAdam };
+
 struct OptimizerConfig {
+  // kSgd = the paper's SGD with momentum; kAdam = Adam (β 0.9, 0.999), the same cosine schedule
+  // and weight decay (momentum unused). A deviation for training from random weights.
+  OptimizerKind kind = OptimizerKind::kSgd;
   double lr = 1.5e-3;
   double min_lr = 1e-6;  // cosine floor η_min
   double momentum = 0.9;
@@ -63,6 +68,10 @@ struct TrainConfig {
   RelationConfig relations;
   ShamisaLossCoefficients loss;
   double simclr_temperature = 0.1;
+  // Coefficient of the auxiliary quality term (0 = off, the paper's): a linear head on h predicts
+  // each node's SSIM against its reference crop (references: 1), mean squared error. A label-free
+  // deviation; see docs/training.md, "The quality target".
+  double quality_target = 0.0;
   OptimizerConfig optimizer;
   // Images per encoder pass; 0 = the whole step in one pass (plain backpropagation). A smaller
   // value turns on gradient caching, which bounds memory; BatchNorm statistics are then those of

@@ -23,8 +23,18 @@ torch::Tensor batch_images(const TrainingBatch& batch);
 // Variable-slot severities in the order build_metadata_graphs expects: (b·F + f)·L + l.
 std::vector<double> batch_variable_severity(const TrainingBatch& batch);
 
+// What the objective needs from a batch besides its images.
+struct BatchTargets {
+  std::vector<double> variable_severity;  // batch_variable_severity
+  // [N] float32 in node order: 1 for a reference, its dist_ssim for a distorted crop. Needed only
+  // when config.quality_target > 0.
+  torch::Tensor quality;
+};
+BatchTargets batch_targets(const TrainingBatch& batch);
+
 // What a step reports: every loss term by name ("loss", "var", "cov", "inv", "ot", "graph_reg",
-// "inv_total" for shamisa and vicreg; "loss", "nt_xent" for simclr), and for shamisa the branch
+// "inv_total" for shamisa and vicreg; "loss", "nt_xent" for simclr; "quality", the unweighted
+// mean squared error of the quality target, when it is on), and for shamisa the branch
 // weights and the edge counts of the six branches (kNN: 2 per kept entry) and of W, and the
 // collapse monitors.
 struct StepStatistics {
@@ -47,9 +57,12 @@ struct ObjectiveOutput {
 // The configured objective on the L2-normalised encoder features h [N, d] (node order):
 // shamisa = the four metadata graphs (constants), kNN and transport on h, Φ's branch weights,
 // aggregation and the loss of §8; vicreg = vicreg_loss on the projector output; simclr = NT-Xent
-// on the projector output with ARNIQA's positives.
+// on the projector output with ARNIQA's positives. With config.quality_target > 0 the loss also
+// holds quality_target × mean((quality_head(h) − targets.quality)²). The head sees the unit-norm h
+// itself: h of a random encoder are nearly parallel, so a larger input scale would multiply the
+// curvature along their common direction and make SGD at cpu-default's rate diverge.
 ObjectiveOutput evaluate_objective(TrainingModel& model, const TrainConfig& config, const torch::Tensor& h,
-                                   const std::vector<double>& variable_severity);
+                                   const BatchTargets& targets);
 
 // Fills the .grad of every trainable parameter for one step (previous gradients are discarded)
 // and returns the statistics. The encoder runs in micro-batches of config.micro_batch images
@@ -60,7 +73,7 @@ ObjectiveOutput evaluate_objective(TrainingModel& model, const TrainConfig& conf
 // again with autograd, back-propagating its slice of that gradient. Both give the same gradient;
 // the BatchNorm running statistics are updated once per micro-batch in either case.
 StepStatistics compute_step_gradients(TrainingModel& model, const TrainConfig& config, const torch::Tensor& images,
-                                      const std::vector<double>& variable_severity, bool gradient_cache);
+                                      const BatchTargets& targets, bool gradient_cache);
 
 // η(step) = min_lr + ½(lr − min_lr)(1 + cos(π·step/total)), step = completed steps (0-based),
 // times (step + 1)/warmup_steps during the first warmup_steps steps.
@@ -87,6 +100,8 @@ struct AdamOptions {
 };
 void adam_update(const NamedTensors& parameters, std::map<std::string, torch::Tensor>& moments,
                  const AdamOptions& options, double lr, std::int64_t step);
+// The Adam moments a checkpoint may hold: "<name>.m" and "<name>.v", each shaped as its parameter.
+NamedTensors moment_slots(const NamedTensors& parameters);
 
 }  // namespace shamisa
 

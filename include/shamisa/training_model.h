@@ -3,7 +3,7 @@
 // A checkpoint is a safetensors archive (include/shamisa/tensor_archive.h) holding the networks'
 // parameters and buffers ("model.encoder.<torchvision name>", "model.projector.*",
 // "model.prototypes.*", "model.branch_mlp.*"), the optimiser's momentum buffers
-// ("optimizer.momentum.<parameter name>") and metadata: format, the resolved config (JSON), the
+// ("optimizer.momentum.<parameter name>"; with Adam "<parameter name>.m" and ".v") and metadata: format, the resolved config (JSON), the
 // number of completed steps, a digest of the training image list, the thread count, and the
 // number of momentum buffers. Nothing else is needed to
 // continue a run bit for bit: every random draw of the data comes from (seed, step).
@@ -29,6 +29,9 @@ struct TrainingModel {
   Projector projector{nullptr};
   PrototypeHead prototypes{nullptr};  // shamisa objective only, else null
   BranchWeightMlp branch_mlp{nullptr};  // shamisa objective only, else null
+  // Linear(feature_dim → 1), zero-initialised: the auxiliary quality target's head, present only
+  // when config.quality_target > 0 ("model.quality_head.weight", ".bias").
+  torch::nn::Linear quality_head{nullptr};
 
   // Parameters the optimiser updates, with checkpoint names ("model.encoder.conv1.weight", ...).
   // Φ's are included only in the "trained" branch-weight mode (ablation A4).

@@ -26,16 +26,6 @@ NamedTensors named_parameters(const std::string& prefix, const torch::nn::Module
   return out;
 }
 
-// The Adam moments a checkpoint may hold, each shaped as its parameter.
-NamedTensors moment_slots(const NamedTensors& parameters) {
-  NamedTensors slots;
-  for (const auto& [name, p] : parameters) {
-    slots.emplace_back(name + ".m", p);
-    slots.emplace_back(name + ".v", p);
-  }
-  return slots;
-}
-
 // Clips (when configured), checks and applies the Adam update of step `stage_step` of `stage`, at
 // that step's rate on the stage's cosine schedule. Returns the log's "lr" and "grad_norm".
 json update(const NamedTensors& parameters, RelationalState& state, const RelationalStage& stage,

@@ -28,6 +28,7 @@ const Choices<StructuralRule> kStructuralRules = {{"same_scale", StructuralRule:
 const Choices<BranchWeightMode> kBranchWeightModes = {{"frozen", BranchWeightMode::kFrozen},
                                                       {"uniform", BranchWeightMode::kUniform},
                                                       {"trained", BranchWeightMode::kTrained}};
+const Choices<OptimizerKind> kOptimizers = {{"sgd", OptimizerKind::kSgd}, {"adam", OptimizerKind::kAdam}};
 
 }  // namespace
 
@@ -95,9 +96,11 @@ TrainConfig train_config_from_json(const json& root, const std::string& source) 
   loss.read("graph_regulariser", c.loss.graph_regulariser);
   loss.read("transport_alignment", r.transport_options.ot_coefficient);
   loss.read("simclr_temperature", c.simclr_temperature);
+  loss.read("quality_target", c.quality_target);
   loss.reject_unknown();
 
   SectionReader opt = top.section("optimizer");
+  read_choice(opt, "kind", c.optimizer.kind, kOptimizers);
   opt.read("lr", c.optimizer.lr);
   opt.read("min_lr", c.optimizer.min_lr);
   opt.read("momentum", c.optimizer.momentum);
@@ -164,9 +167,11 @@ json train_config_to_json(const TrainConfig& c) {
         {"covariance", c.loss.covariance},
         {"graph_regulariser", c.loss.graph_regulariser},
         {"transport_alignment", r.transport_options.ot_coefficient},
-        {"simclr_temperature", c.simclr_temperature}}},
+        {"simclr_temperature", c.simclr_temperature},
+        {"quality_target", c.quality_target}}},
       {"optimizer",
-       {{"lr", c.optimizer.lr},
+       {{"kind", choice_name(kOptimizers, c.optimizer.kind)},
+        {"lr", c.optimizer.lr},
         {"min_lr", c.optimizer.min_lr},
         {"momentum", c.optimizer.momentum},
         {"weight_decay", c.optimizer.weight_decay},
@@ -212,6 +217,8 @@ void validate_train_config(const TrainConfig& c, const std::string& source) {
               c.relations.knn || c.relations.transport,
           "relations", "switches off every branch (use objective vicreg for no relations)");
   require(c.simclr_temperature > 0, "loss.simclr_temperature", "must be positive");
+  require(c.quality_target >= 0 && std::isfinite(c.quality_target), "loss.quality_target",
+          "must be a non-negative number (0 = off)");
   require(c.optimizer.lr > 0 && c.optimizer.min_lr >= 0 && c.optimizer.min_lr <= c.optimizer.lr,
           "optimizer", "needs lr > 0 and 0 <= min_lr <= lr");
   require(c.optimizer.momentum >= 0 && c.optimizer.momentum < 1, "optimizer.momentum", "must be in [0, 1)");

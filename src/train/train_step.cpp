@@ -105,8 +105,19 @@ std::vector<double> batch_variable_severity(const TrainingBatch& batch) {
   return out;
 }
 
+BatchTargets batch_targets(const TrainingBatch& batch) {
+  BatchTargets out;
+  out.variable_severity = batch_variable_severity(batch);
+  std::vector<float> quality;
+  for (const TrainingItem& item : batch.items) quality.insert(quality.end(), item.refs.size(0), 1.0f);
+  for (const TrainingItem& item : batch.items) quality.insert(quality.end(), item.dist_ssim.begin(), item.dist_ssim.end());
+  out.quality = torch::tensor(quality, torch::kFloat32);
+  return out;
+}
+
 ObjectiveOutput evaluate_objective(TrainingModel& model, const TrainConfig& config, const torch::Tensor& h,
-                                   const std::vector<double>& variable_severity) {
+                                   const BatchTargets& targets) {
+  const std::vector<double>& variable_severity = targets.variable_severity;
   const BatchLayout layout = train_batch_layout(config);
   if (!h.defined() || h.dim() != 2 || h.size(0) != layout.nodes()) {
     throw_internal_error("objective", "expects h with one row per node (" + std::to_string(layout.nodes()) + ")");
@@ -129,13 +140,23 @@ ObjectiveOutput evaluate_objective(TrainingModel& model, const TrainConfig& conf
       break;
     }
   }
+  if (config.quality_target > 0.0) {
+    if (!model.quality_head || !targets.quality.defined() || targets.quality.numel() != layout.nodes()) {
+      throw_internal_error("objective", "the quality target needs the head and one target per node");
+    }
+    const torch::Tensor predicted = model.quality_head->forward(h).squeeze(1);
+    const torch::Tensor error = torch::mse_loss(predicted, targets.quality);
+    out.loss = out.loss + config.quality_target * error;
+    out.statistics.terms["quality"] = error.item<double>();
+    out.statistics.terms["loss"] = out.loss.item<double>();
+  }
   out.statistics.h_std = column_std(h);
   out.statistics.z_std = column_std(z);
   return out;
 }
 
 StepStatistics compute_step_gradients(TrainingModel& model, const TrainConfig& config, const torch::Tensor& images,
-                                      const std::vector<double>& variable_severity, bool gradient_cache) {
+                                      const BatchTargets& targets, bool gradient_cache) {
   for (auto& named : model.trainable_parameters(config)) named.second.mutable_grad() = torch::Tensor();
   model.train(true);
   const std::int64_t n = images.size(0);
@@ -145,7 +166,7 @@ StepStatistics compute_step_gradients(TrainingModel& model, const TrainConfig& c
   if (!gradient_cache) {
     std::vector<torch::Tensor> hs;
     for (const torch::Tensor& chunk : chunks) hs.push_back(model.encoder->forward_normalized(chunk));
-    ObjectiveOutput out = evaluate_objective(model, config, torch::cat(hs, 0), variable_severity);
+    ObjectiveOutput out = evaluate_objective(model, config, torch::cat(hs, 0), targets);
     out.loss.backward();
     return out.statistics;
   }
@@ -165,7 +186,7 @@ StepStatistics compute_step_gradients(TrainingModel& model, const TrainConfig& c
   }
   // Pass 2: the loss and its gradient with respect to h (the heads get their gradients here).
   const torch::Tensor h_leaf = h.detach().requires_grad_(true);
-  ObjectiveOutput out = evaluate_objective(model, config, h_leaf, variable_severity);
+  ObjectiveOutput out = evaluate_objective(model, config, h_leaf, targets);
   out.loss.backward();
   const torch::Tensor grad_h = h_leaf.grad();
   // Pass 3: each micro-batch again with autograd, back-propagating its slice of dL/dh.
@@ -243,6 +264,15 @@ void adam_update(const NamedTensors& parameters, std::map<std::string, torch::Te
     torch::Tensor data = p;  // as in sgd_update
     data.addcdiv_(m, denominator, -lr / correction1);
   }
+}
+
+NamedTensors moment_slots(const NamedTensors& parameters) {
+  NamedTensors slots;
+  for (const auto& [name, p] : parameters) {
+    slots.emplace_back(name + ".m", p);
+    slots.emplace_back(name + ".v", p);
+  }
+  return slots;
 }
 
 }  // namespace shamisa

@@ -91,12 +91,18 @@ TrainRunSummary run_training(const std::optional<TrainConfig>& given_config, con
     TrainingBatch batch = prefetcher.next();
     wait_total += batch.wait_seconds;
     const double lr = cosine_learning_rate(config.optimizer, state.step, config.steps);
-    const StepStatistics stats = compute_step_gradients(state.model, config, batch_images(batch),
-                                                        batch_variable_severity(batch), gradient_cache);
+    const StepStatistics stats =
+        compute_step_gradients(state.model, config, batch_images(batch), batch_targets(batch), gradient_cache);
     const double loss = stats.terms.at("loss");
     const double grad_norm = clip_gradient_norm(parameters, config.optimizer.clip_grad_norm);
     check_step_finite(loss, grad_norm, parameters, state.step + 1, checkpoint);
-    sgd_update(parameters, state.momentum, config.optimizer, lr);
+    if (config.optimizer.kind == OptimizerKind::kAdam) {
+      AdamOptions adam;
+      adam.weight_decay = config.optimizer.weight_decay;
+      adam_update(parameters, state.momentum, adam, lr, state.step + 1);
+    } else {
+      sgd_update(parameters, state.momentum, config.optimizer, lr);
+    }
     summary.last_loss = loss;
     return log_line(lr, stats, grad_norm, config, seconds_since(step_start), batch.wait_seconds,
                     loop.units_per_step);

@@ -10,6 +10,7 @@
 #include "shamisa/rng.h"
 #include "shamisa/run_folder.h"
 #include "shamisa/tensor_archive.h"
+#include "shamisa/train_step.h"
 
 namespace shamisa {
 namespace {
@@ -32,6 +33,13 @@ void append_named(NamedTensors& out, const std::string& prefix, const torch::nn:
   }
 }
 
+// The optimiser's buffers, named as the update keys them: one per parameter for SGD's momentum,
+// "<name>.m" and "<name>.v" for Adam's moments.
+NamedTensors optimizer_slots(const TrainConfig& config, const TrainingModel& model) {
+  const NamedTensors parameters = model.trainable_parameters(config);
+  return config.optimizer.kind == OptimizerKind::kAdam ? moment_slots(parameters) : parameters;
+}
+
 }  // namespace
 
 NamedTensors TrainingModel::trainable_parameters(const TrainConfig& config) const {
@@ -42,6 +50,7 @@ NamedTensors TrainingModel::trainable_parameters(const TrainConfig& config) cons
   if (branch_mlp && config.relations.branch_weights == BranchWeightMode::kTrained) {
     append_named(out, "model.branch_mlp.", *branch_mlp, false);
   }
+  if (quality_head) append_named(out, "model.quality_head.", *quality_head, false);
   return out;
 }
 
@@ -51,6 +60,7 @@ NamedTensors TrainingModel::state() const {
   append_named(out, "model.projector.", *projector, true);
   if (prototypes) append_named(out, "model.prototypes.", *prototypes, true);
   if (branch_mlp) append_named(out, "model.branch_mlp.", *branch_mlp, true);
+  if (quality_head) append_named(out, "model.quality_head.", *quality_head, true);
   return out;
 }
 
@@ -59,6 +69,7 @@ void TrainingModel::train(bool on) {
   projector->train(on);
   if (prototypes) prototypes->train(on);
   if (branch_mlp) branch_mlp->train(on);
+  if (quality_head) quality_head->train(on);
 }
 
 TrainingModel make_training_model(const TrainConfig& config) {
@@ -71,6 +82,12 @@ TrainingModel make_training_model(const TrainConfig& config) {
     m.prototypes = PrototypeHead(m.encoder->feature_dim(), config.prototypes,
                                  init_seed(config.seed, kInitPrototypes));
     m.branch_mlp = BranchWeightMlp(config.relations.branch_weight_seed);
+  }
+  if (config.quality_target > 0.0) {
+    m.quality_head = torch::nn::Linear(m.encoder->feature_dim(), 1);
+    torch::NoGradGuard no_grad;
+    m.quality_head->weight.zero_();
+    m.quality_head->bias.zero_();
   }
   return m;
 }
@@ -108,7 +125,7 @@ TrainingState load_checkpoint(const std::string& path) {
   state.images_digest = reader.meta("images_digest");
   state.model = make_training_model(state.config);
   reader.restore(state.model.state());
-  state.momentum = reader.buffers("optimizer.momentum.", state.model.trainable_parameters(state.config));
+  state.momentum = reader.buffers("optimizer.momentum.", optimizer_slots(state.config, state.model));
   if (static_cast<std::int64_t>(state.momentum.size()) != momentum_buffers) {
     throw_model_error(path, "checkpoint does not match its config: " + std::to_string(momentum_buffers) +
                                 " momentum buffers recorded, " + std::to_string(state.momentum.size()) + " found");

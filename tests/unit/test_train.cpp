@@ -188,8 +188,12 @@ TEST(TrainConfigTest, RoundTripThroughJson) {
   c.projector_output_batch_norm = true;
   c.optimizer.warmup_steps = 3;
   c.optimizer.clip_grad_norm = 2.5;
+  c.optimizer.kind = OptimizerKind::kAdam;
+  c.quality_target = 3.0;
   const nlohmann::json j = train_config_to_json(c);
   EXPECT_EQ(train_config_to_json(train_config_from_json(j, "test")), j);
+  EXPECT_EQ(j.at("optimizer").at("kind"), "adam");
+  EXPECT_EQ(j.at("loss").at("quality_target"), 3.0);
 }
 
 TEST(TrainConfigTest, MistakesNameTheFileAndTheKey) {
@@ -211,6 +215,8 @@ TEST(TrainConfigTest, MistakesNameTheFileAndTheKey) {
   expect_error([&] { parse(json{{"steps", 10}, {"optimizer", {{"warmup_steps", 11}}}}); }, ErrorKind::kUsage, "'optimizer.warmup_steps' must be in [0, steps]");
   expect_error([&] { parse(json{{"optimizer", {{"clip_grad_norm", -1}}}}); }, ErrorKind::kUsage, "optimizer.clip_grad_norm");
   expect_error([&] { parse(json{{"micro_batch", -1}}); }, ErrorKind::kUsage, "micro_batch");
+  expect_error([&] { parse(json{{"optimizer", {{"kind", "lamb"}}}}); }, ErrorKind::kUsage, "optimizer.kind");
+  expect_error([&] { parse(json{{"loss", {{"quality_target", -1}}}}); }, ErrorKind::kUsage, "loss.quality_target");
   expect_error([&] { parse(json::array()); }, ErrorKind::kUsage, "must be a JSON object");
 }
 
@@ -314,6 +320,59 @@ TEST(TrainStep, BatchTensorsFollowTheNodeIndexing) {
   const std::vector<double> s = batch_variable_severity(batch);
   ASSERT_EQ(s.size(), 12u);
   EXPECT_EQ(s[6 + 4], 14.0);  // (b·F + f)·L + l for b = 1, f = 1, l = 1
+
+  // Quality targets: 1 per reference node, then each item's dist_ssim in node order.
+  for (int b = 0; b < 2; ++b) {
+    batch.items[b].dist_ssim.clear();
+    for (int i = 0; i < 24; ++i) batch.items[b].dist_ssim.push_back(0.5 + 0.01 * i + 0.3 * b);
+  }
+  const BatchTargets targets = batch_targets(batch);
+  EXPECT_EQ(targets.variable_severity, s);
+  ASSERT_EQ(targets.quality.numel(), layout.nodes());
+  for (int b = 0; b < 2; ++b) {
+    for (int v = 0; v < 4; ++v) EXPECT_EQ(targets.quality[layout.ref_node(b, v)].item<float>(), 1.0f);
+    EXPECT_FLOAT_EQ(targets.quality[layout.dist_node(b, 2, 1, 0)].item<float>(), 0.5 + 0.01 * 15 + 0.3 * b);
+  }
+}
+
+// The auxiliary quality term against hand arithmetic: a head with weight w and bias c on h gives
+// predictions h·w + c; the term adds quality_target × their mean squared error to the loss.
+TEST(TrainStep, QualityTargetAddsTheWeightedSquaredErrorOfTheHead) {
+  TrainConfig c = tiny_config(Objective::kVicreg);
+  const std::int64_t n = train_batch_layout(c).nodes();  // 20
+  TrainingModel without = make_training_model(c);
+  c.quality_target = 2.5;
+  TrainingModel with = make_training_model(c);
+  ASSERT_TRUE(with.quality_head);
+  EXPECT_FALSE(without.quality_head);
+  const int d = with.encoder->feature_dim();
+  torch::Tensor h = torch::zeros({n, d});
+  std::vector<float> targets;
+  {
+    torch::NoGradGuard no_grad;
+    with.quality_head->weight.zero_();
+    with.quality_head->weight[0][0] = 2.0f;
+    with.quality_head->bias.fill_(0.25f);
+    for (std::int64_t i = 0; i < n; ++i) {
+      h[i][0] = 0.1f * static_cast<float>(i % 5);  // predictions 0.25 + 0.2·(i mod 5)
+      h[i][1] = 1.0f;
+      targets.push_back(i < 4 ? 1.0f : 0.5f);
+    }
+  }
+  double squared = 0.0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double error = 0.25 + 0.2 * static_cast<double>(i % 5) - targets[static_cast<std::size_t>(i)];
+    squared += error * error;
+  }
+  const double expected = squared / static_cast<double>(n);
+  // Both models draw the projector from the same seed, so their vicreg terms agree.
+  const BatchTargets t{{}, torch::tensor(targets)};
+  const ObjectiveOutput a = evaluate_objective(without, tiny_config(Objective::kVicreg), h, t);
+  const ObjectiveOutput b = evaluate_objective(with, c, h, t);
+  EXPECT_NEAR(b.statistics.terms.at("quality"), expected, 1e-6);
+  EXPECT_NEAR(b.loss.item<double>() - a.loss.item<double>(), 2.5 * expected, 1e-4);
+  EXPECT_FALSE(a.statistics.terms.count("quality"));
+  expect_error([&] { evaluate_objective(with, c, h, BatchTargets{}); }, ErrorKind::kInternal, "quality target");
 }
 
 // The gradient-cached step (micro-batches of 6 over 20 nodes) against the plain step.
@@ -322,8 +381,8 @@ void expect_cached_step_matches_plain(TrainConfig c) {
   const torch::Tensor images = random_images(c, 11);
   TrainingModel plain = make_training_model(c);
   TrainingModel cached = make_training_model(c);
-  const StepStatistics a = compute_step_gradients(plain, c, images, tiny_severity(), false);
-  const StepStatistics b = compute_step_gradients(cached, c, images, tiny_severity(), true);
+  const StepStatistics a = compute_step_gradients(plain, c, images, {tiny_severity(), {}}, false);
+  const StepStatistics b = compute_step_gradients(cached, c, images, {tiny_severity(), {}}, true);
   EXPECT_NEAR(a.terms.at("loss"), b.terms.at("loss"), 1e-5 * std::max(1.0, std::abs(a.terms.at("loss"))));
 
   // 1e-5 relative to the tensor's size: the projector's BatchNorm can make encoder gradients of
@@ -381,7 +440,7 @@ TEST_P(Descent, RepeatedStepsOnOneBatchLowerItsLoss) {
   o.lr = 0.02;
   std::vector<double> losses;
   for (int step = 0; step < 12; ++step) {
-    const StepStatistics s = compute_step_gradients(model, c, images, tiny_severity(), false);
+    const StepStatistics s = compute_step_gradients(model, c, images, {tiny_severity(), {}}, false);
     losses.push_back(s.terms.at("loss"));
     sgd_update(model.trainable_parameters(c), momentum, o, o.lr);
   }
@@ -411,7 +470,7 @@ TEST(TrainStep, EveryAblationGivesAFiniteLossAndEncoderGradients) {
     TrainConfig c = tiny_config();
     ablations[i](c);
     TrainingModel model = make_training_model(c);
-    const StepStatistics s = compute_step_gradients(model, c, images, tiny_severity(), false);
+    const StepStatistics s = compute_step_gradients(model, c, images, {tiny_severity(), {}}, false);
     EXPECT_TRUE(std::isfinite(s.terms.at("loss"))) << "ablation " << i;
     EXPECT_TRUE(model.encoder->parameters()[0].grad().defined()) << "ablation " << i;
     if (c.relations.branch_weights == BranchWeightMode::kTrained) {
@@ -475,10 +534,10 @@ TrainRunOptions run_options(const std::string& run_dir) {
   return o;
 }
 
-TEST(Trainer, TinyRunIsFiniteAndResumesBitForBit) {
+// A 4-step run of `c`, and the same run stopped after step 1 and resumed: both end on the same
+// checkpoint bytes, and the log has one line per step with every loss term (plus `extra_keys`).
+void expect_run_resumes_bit_for_bit(const TrainConfig& c, const std::vector<std::string>& extra_keys) {
   test::TempDir dir;
-  TrainConfig c = tiny_config();
-  c.micro_batch = 8;  // the gradient-cached path, end to end
   const TrainRunSummary straight = run_training(c, run_options(dir.path("straight")));
   EXPECT_EQ(straight.steps_done, 4);
   EXPECT_TRUE(std::isfinite(straight.last_loss));
@@ -501,12 +560,37 @@ TEST(Trainer, TinyRunIsFiniteAndResumesBitForBit) {
   while (std::getline(log, line)) {
     const nlohmann::json j = nlohmann::json::parse(line);
     EXPECT_EQ(j.at("step").get<std::int64_t>(), expected_step++);
-    for (const char* key : {"loss", "var", "cov", "inv", "ot", "graph_reg", "inv_total", "lr", "branch_weights", "h_std", "z_std"}) {
-      EXPECT_TRUE(j.contains(key)) << key;
-    }
+    std::vector<std::string> keys = {"loss", "var", "cov", "inv", "ot", "graph_reg", "inv_total", "lr",
+                                      "branch_weights", "h_std", "z_std"};
+    keys.insert(keys.end(), extra_keys.begin(), extra_keys.end());
+    for (const std::string& key : keys) EXPECT_TRUE(j.contains(key)) << key;
     EXPECT_TRUE(std::isfinite(j.at("loss").get<double>()));
   }
   EXPECT_EQ(expected_step, 5);
+}
+
+TEST(Trainer, TinyRunIsFiniteAndResumesBitForBit) {
+  TrainConfig c = tiny_config();
+  c.micro_batch = 8;  // the gradient-cached path, end to end
+  expect_run_resumes_bit_for_bit(c, {});
+}
+
+// Adam's moments and the quality head go through the checkpoint too.
+TEST(Trainer, AdamWithTheQualityTargetResumesBitForBit) {
+  TrainConfig c = tiny_config();
+  c.optimizer.kind = OptimizerKind::kAdam;
+  c.optimizer.lr = 1e-3;
+  c.quality_target = 10.0;
+  expect_run_resumes_bit_for_bit(c, {"quality"});
+  test::TempDir dir;
+  TrainRunOptions o = run_options(dir.path("run"));
+  o.stop_after = 1;
+  run_training(c, o);
+  const TrainingState s = load_checkpoint(run_checkpoint_path(dir.path("run")));
+  const std::size_t parameters = s.model.trainable_parameters(c).size();
+  EXPECT_EQ(s.momentum.size(), 2 * parameters);  // m and v of every parameter
+  EXPECT_TRUE(s.momentum.count("model.quality_head.weight.v"));
+  EXPECT_NE(s.model.quality_head->weight.abs().sum().item<double>(), 0.0);  // the head has moved
 }
 
 TEST(Trainer, RunFolderMistakesAreUsageErrors) {

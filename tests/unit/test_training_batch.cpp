@@ -13,6 +13,7 @@
 
 #include "shamisa/crop.h"
 #include "shamisa/error.h"
+#include "shamisa/fr_metrics.h"
 #include "shamisa/image_io.h"
 #include "shamisa/resize.h"
 #include "shamisa/tensor.h"
@@ -53,6 +54,7 @@ void expect_same_item(const TrainingItem& a, const TrainingItem& b) {
   EXPECT_TRUE(same(a.refs, b.refs));
   EXPECT_TRUE(same(a.dists, b.dists));
   EXPECT_EQ(a.variable_severity, b.variable_severity);
+  EXPECT_EQ(a.dist_ssim, b.dist_ssim);
   EXPECT_EQ(a.ref_indices, b.ref_indices);
 }
 
@@ -82,6 +84,24 @@ TEST_F(TrainingBatchTest, TensorShapes) {
   for (int f = 0; f < 2; ++f)
     for (int l = 0; l < 3; ++l)
       EXPECT_EQ(item.variable_severity[f * 3 + l], item.compositions[f].variable_levels[l].index);
+}
+
+// The quality target of each distorted crop, recomputed from the tensors (undoing the
+// normalisation costs ~1e-7 per pixel, hence the tolerance), in the order of `dists`.
+TEST_F(TrainingBatchTest, DistSsimIsEachDistortedCropAgainstItsReferenceCrop) {
+  const TrainingItem item = make_training_item(images_, 2, 13, 0, options_);
+  ASSERT_EQ(item.dist_ssim.size(), 4u * 2u * 3u);
+  int distorted = 0;
+  for (int v = 0; v < 4; ++v)
+    for (int f = 0; f < 2; ++f)
+      for (int l = 0; l < 3; ++l) {
+        const double expected = ssim(tensor_to_image(item.refs[v]), tensor_to_image(item.dists[v][f][l]));
+        const double got = item.dist_ssim[static_cast<std::size_t>((v * 2 + f) * 3 + l)];
+        EXPECT_NEAR(got, expected, 1e-4) << v << " " << f << " " << l;
+        EXPECT_LE(got, 1.0 + 1e-9);
+        if (got < 0.99) ++distorted;
+      }
+  EXPECT_GT(distorted, 0);  // the levels do degrade the crops
 }
 
 TEST_F(TrainingBatchTest, FullScaleViewsThenHalfScaleViews) {
