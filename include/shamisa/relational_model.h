@@ -21,10 +21,21 @@ struct MapNetworkConfig {
   // Give the network each image's local_energy as a fourth input channel, so that comparing the
   // amount of fine detail or noise of A and B is first-order for it.
   bool energy_channel = false;
+  // Give the network each image's block_energy as a further input channel, so that the 8 x 8 grid
+  // of block-based compression (JPEG) is first-order for it, as detail energy is for noise.
+  bool block_channel = false;
 };
 
 // Local RMS of the luma's Laplacian over 9 x 9 windows, per image: [N, 3, H, W] -> [N, 1, H, W].
 torch::Tensor local_energy(const torch::Tensor& rgb);
+
+// Local strength of an 8-pixel block grid, per image: [N, 3, H, W] -> [N, 1, H, W]. For each
+// direction, the mean absolute luma step between neighbouring columns (rows) whose index is p
+// modulo 8 is taken over 24 x 24 windows for each phase p; the strongest phase minus the mean of
+// all eight is the excess of the grid's boundaries over the rest. The sum of both directions is
+// returned. It needs no alignment: the grid may start anywhere (a cropped JPEG, a tile). 0 on
+// smooth images and on images without a grid up to window noise.
+torch::Tensor block_energy(const torch::Tensor& rgb);
 
 // Usage error naming the field when the config is out of range.
 void validate(const MapNetworkConfig& config);

@@ -67,6 +67,7 @@ RelationalConfig relational_config_from_json(const json& root, const std::string
     n.read_int_list("channels", c.network.channels, 8, 1024);
     n.read("group_norm", c.network.group_norm);
     n.read("energy_channel", c.network.energy_channel);
+    n.read("block_channel", c.network.block_channel);
     n.reject_unknown();
   }
   {
@@ -122,7 +123,8 @@ json relational_config_to_json(const RelationalConfig& c) {
             {"min_strength", c.programs.min_strength},
             {"axes", c.programs.axes}}},
           {"network", {{"channels", c.network.channels}, {"group_norm", c.network.group_norm},
-                       {"energy_channel", c.network.energy_channel}}},
+                       {"energy_channel", c.network.energy_channel},
+                       {"block_channel", c.network.block_channel}}},
           {"maps", maps},
           {"scorer", scorer}};
 }

@@ -49,6 +49,42 @@ torch::Tensor local_energy(const torch::Tensor& rgb) {
   return torch::sqrt(mean_sq + 1e-8);
 }
 
+namespace {
+
+// Mean over 24 x 24 windows, output the size of the input (windows overhang by 12 before and 11
+// after; replicated edges). 24 = 3 block widths, so each phase has the same share of any window.
+torch::Tensor window_mean_24(const torch::Tensor& x) {
+  namespace F = torch::nn::functional;
+  return F::avg_pool2d(F::pad(x, F::PadFuncOptions({12, 11, 12, 11}).mode(torch::kReplicate)),
+                       F::AvgPool2dFuncOptions(24).stride(1));
+}
+
+// Grid excess along the last dimension of the step magnitudes `steps` [N, 1, H, W].
+torch::Tensor grid_excess(const torch::Tensor& steps) {
+  const std::int64_t width = steps.size(3);
+  std::vector<torch::Tensor> phases;
+  for (int p = 0; p < 8; ++p) {
+    const torch::Tensor mask = (torch::arange(width, steps.options()).remainder(8) == p).to(steps.dtype());
+    phases.push_back(8.0 * window_mean_24(steps * mask.view({1, 1, 1, width})));
+  }
+  const torch::Tensor all = torch::cat(phases, 1);  // [N, 8, H, W]
+  return std::get<0>(all.max(1, true)) - all.mean(1, true);
+}
+
+}  // namespace
+
+torch::Tensor block_energy(const torch::Tensor& rgb) {
+  namespace F = torch::nn::functional;
+  const torch::Tensor w = torch::tensor({0.299f, 0.587f, 0.114f}, rgb.options()).view({1, 3, 1, 1});
+  const torch::Tensor y = (rgb * w).sum(1, true);
+  // |y(x + 1) - y(x)| at column x (the last column repeats its neighbour), and likewise by rows.
+  const torch::Tensor dx = F::pad((y.slice(3, 1) - y.slice(3, 0, -1)).abs(),
+                                  F::PadFuncOptions({0, 1, 0, 0}).mode(torch::kReplicate));
+  const torch::Tensor dy = F::pad((y.slice(2, 1) - y.slice(2, 0, -1)).abs(),
+                                  F::PadFuncOptions({0, 0, 0, 1}).mode(torch::kReplicate));
+  return grid_excess(dx) + grid_excess(dy.transpose(2, 3)).transpose(2, 3);
+}
+
 void validate(const MapNetworkConfig& c) {
   if (c.axes < 1 || c.axes > 64) throw_usage_error("relational axes", "must be in [1, 64]");
   if (c.channels.size() < 2 || c.channels.size() > 6) throw_usage_error("relational channels", "needs 2 to 6 stages");
@@ -65,7 +101,8 @@ MapNetworkImpl::MapNetworkImpl(const MapNetworkConfig& config, std::uint64_t see
   // later stage strided by 2.
   for (int s = 0; s < stages; ++s) {
     nn::Sequential stage;
-    add_conv_block(stage, s == 0 ? (config.energy_channel ? 8 : 6) : ch[std::size_t(s - 1)], ch[std::size_t(s)], s == 0 ? 1 : 2, config.group_norm);
+    const int inputs = 2 * (3 + (config.energy_channel ? 1 : 0) + (config.block_channel ? 1 : 0));
+    add_conv_block(stage, s == 0 ? inputs : ch[std::size_t(s - 1)], ch[std::size_t(s)], s == 0 ? 1 : 2, config.group_norm);
     add_conv_block(stage, ch[std::size_t(s)], ch[std::size_t(s)], 1, config.group_norm);
     down_.push_back(register_module("down" + std::to_string(s), stage));
   }
@@ -113,7 +150,10 @@ MapOutput MapNetworkImpl::forward(const torch::Tensor& a, const torch::Tensor& b
   // Centred inputs; both orders in one batch of 2N.
   // Each image, optionally with its local energy channel; then both orders of the pair.
   auto with_energy = [&](const torch::Tensor& x) {
-    return config_.energy_channel ? torch::cat({x - 0.5, local_energy(x)}, 1) : x - 0.5;
+    std::vector<torch::Tensor> channels = {x - 0.5};
+    if (config_.energy_channel) channels.push_back(local_energy(x));
+    if (config_.block_channel) channels.push_back(block_energy(x));
+    return torch::cat(channels, 1);
   };
   const torch::Tensor xa = with_energy(a), xb = with_energy(b);
   const torch::Tensor ab = torch::cat({xa, xb}, 1);

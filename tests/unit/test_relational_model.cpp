@@ -66,6 +66,36 @@ TEST(MapNetwork, LocalEnergyByHand) {
   EXPECT_NEAR(e[0][0][10][16].item<double>(), 1e-4, 1e-9);
 }
 
+// An 8 x 8 checkerboard of grey 0 and 1: every step across a block boundary is 1, all others 0.
+// In a 24-wide window the boundary phase holds 3 of 24 columns: its mean step × 8 = 1, the other
+// phases 0, so each direction gives 1 − 1/8. The grid's origin does not matter.
+TEST(MapNetwork, BlockEnergyByHand) {
+  for (int shift : {0, 3}) {
+    const torch::Tensor index = (torch::arange(64) + shift).div(8, "floor");
+    const torch::Tensor board = (index.view({64, 1}) + index.view({1, 64})).remainder(2).to(torch::kFloat32);
+    const torch::Tensor rgb = board.view({1, 1, 64, 64}).expand({1, 3, 64, 64}).contiguous();
+    const torch::Tensor b = block_energy(rgb);
+    ASSERT_EQ(b.sizes(), (std::vector<int64_t>{1, 1, 64, 64}));
+    EXPECT_NEAR(b[0][0][32][32].item<double>(), 2 * (1.0 - 1.0 / 8.0), 1e-5) << shift;
+    EXPECT_NEAR(b[0][0][20][40].item<double>(), 2 * (1.0 - 1.0 / 8.0), 1e-5) << shift;
+  }
+  EXPECT_NEAR(block_energy(torch::full({1, 3, 40, 40}, 0.3f)).abs().max().item<double>(), 0.0, 1e-6);
+  // A smooth ramp has equal steps in every phase: no grid.
+  const torch::Tensor ramp = (torch::arange(48, torch::kFloat32) / 48).view({1, 1, 1, 48}).expand({1, 3, 48, 48});
+  EXPECT_NEAR(block_energy(ramp.contiguous())[0][0][24][24].item<double>(), 0.0, 1e-5);
+}
+
+TEST(MapNetwork, BlockAndEnergyChannelsKeepExactAntiSymmetry) {
+  MapNetworkConfig c = small_config();
+  c.energy_channel = true;
+  c.block_channel = true;
+  MapNetwork blocks(c, 9);
+  torch::manual_seed(4);
+  const torch::Tensor a = torch::rand({2, 3, 16, 24}), b = torch::rand({2, 3, 16, 24});
+  torch::NoGradGuard no_grad;
+  EXPECT_LE((blocks->forward(a, b).maps + blocks->forward(b, a).maps).abs().max().item<double>(), 1e-6);
+}
+
 TEST(MapNetwork, EnergyChannelKeepsExactAntiSymmetry) {
   MapNetworkConfig c = small_config();
   c.energy_channel = true;
