@@ -19,10 +19,15 @@
 namespace shamisa {
 
 // One stage's optimiser: Adam (adam_update, weight decay as torch's Adam) with the cosine schedule
-// of cosine_learning_rate over the stage's own steps. OptimizerConfig's momentum is not used.
+// of cosine_learning_rate over the stage's own steps. OptimizerConfig's momentum is not used; its
+// kind is Adam however the stage is made (it is not a config key).
 struct RelationalStage {
   std::int64_t steps = 0;
-  OptimizerConfig optimizer;
+  OptimizerConfig optimizer = [] {
+    OptimizerConfig adam;
+    adam.kind = OptimizerKind::kAdam;
+    return adam;
+  }();
 };
 
 struct RelationalConfig {

@@ -92,6 +92,8 @@ void validate_train_config(const TrainConfig& config, const std::string& source)
 
 // Derived quantities.
 BatchLayout train_batch_layout(const TrainConfig& config);
+// config.item, with ssim_targets on when the quality target needs them.
+TrainingItemOptions training_item_options(const TrainConfig& config);
 std::int64_t dist_dist_top_k(const TrainConfig& config);  // round(fraction × candidates)
 
 }  // namespace shamisa

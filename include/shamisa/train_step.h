@@ -26,8 +26,8 @@ std::vector<double> batch_variable_severity(const TrainingBatch& batch);
 // What the objective needs from a batch besides its images.
 struct BatchTargets {
   std::vector<double> variable_severity;  // batch_variable_severity
-  // [N] float32 in node order: 1 for a reference, its dist_ssim for a distorted crop. Needed only
-  // when config.quality_target > 0.
+  // [N] float32 in node order: 1 for a reference, its dist_ssim for a distorted crop; undefined
+  // when the items carry no dist_ssim. Needed only when config.quality_target > 0.
   torch::Tensor quality;
 };
 BatchTargets batch_targets(const TrainingBatch& batch);
@@ -102,6 +102,15 @@ void adam_update(const NamedTensors& parameters, std::map<std::string, torch::Te
                  const AdamOptions& options, double lr, std::int64_t step);
 // The Adam moments a checkpoint may hold: "<name>.m" and "<name>.v", each shaped as its parameter.
 NamedTensors moment_slots(const NamedTensors& parameters);
+
+// The update `optimizer.kind` names, at rate lr: sgd_update, or adam_update (its weight decay from
+// `optimizer`, its step count `step`, 1 for the first update). `buffers` holds the momentum or
+// the moments.
+void optimizer_update(const NamedTensors& parameters, std::map<std::string, torch::Tensor>& buffers,
+                      const OptimizerConfig& optimizer, double lr, std::int64_t step);
+// The buffers optimizer_update keeps, named as it keys them (what a checkpoint holds): one per
+// parameter for SGD, moment_slots for Adam.
+NamedTensors optimizer_slots(const OptimizerConfig& optimizer, const NamedTensors& parameters);
 
 }  // namespace shamisa
 

@@ -28,6 +28,8 @@ struct TrainingItemOptions {
   int crop = 224;        // square crop side
   int compositions = 4;  // F
   CompositionOptions composition;  // levels L = composition.levels
+  // Compute dist_ssim (the trainer sets this when loss.quality_target is on; not a config key).
+  bool ssim_targets = false;
 };
 
 struct TrainingItem {
@@ -39,6 +41,7 @@ struct TrainingItem {
   std::vector<double> variable_severity;
   // [2·n_refs·F·L]: SSIM (fr_metrics.h) of each distorted crop against its reference crop, in the
   // order of `dists` (view, composition, level): a label-free quality target (loss.quality_target).
+  // Empty unless options.ssim_targets.
   std::vector<double> dist_ssim;
   std::vector<Composition> compositions;  // F, shared by all views
   std::vector<int> ref_indices;           // n_refs pool indices; ref_indices[0] == index
@@ -57,7 +60,8 @@ struct TrainingItem {
 //  - each (view, f) is rendered with render_levels from Rng::stream(seed, {step_or_epoch, index,
 //    view, f}), in parallel with cv::parallel_for_;
 //  - values are clamped to [0, 1] after every step (apply_step) and ImageNet-normalised (§3.5);
-//  - dist_ssim is computed on the clamped [0, 1] crops, before normalisation.
+//  - dist_ssim (with options.ssim_targets) is computed on the clamped [0, 1] crops, before
+//    normalisation.
 // Reference choice, crops and compositions come from their own streams of the same key.
 // Input errors (shamisa::Error) name an unreadable image.
 TrainingItem make_training_item(const std::vector<std::string>& images, int index,

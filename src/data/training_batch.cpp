@@ -115,7 +115,7 @@ TrainingItem make_training_item(const std::vector<std::string>& images, int inde
 
   // Render every (view, composition), each from its own stream.
   std::vector<std::vector<cv::Mat>> rendered(static_cast<std::size_t>(views * F));
-  item.dist_ssim.assign(static_cast<std::size_t>(views * F * L), 0.0);
+  if (options.ssim_targets) item.dist_ssim.assign(static_cast<std::size_t>(views * F * L), 0.0);
   parallel_tasks(views * F, [&](int task) {
     const int v = task / F, f = task % F;
     Rng rng = Rng::stream(seed, {step_or_epoch, key, static_cast<std::uint64_t>(v),
@@ -123,7 +123,7 @@ TrainingItem make_training_item(const std::vector<std::string>& images, int inde
     const cv::Mat& reference = crops[static_cast<std::size_t>(v)];
     auto& levels = rendered[static_cast<std::size_t>(task)];
     levels = render_levels(reference, item.compositions[static_cast<std::size_t>(f)], rng);
-    for (int l = 0; l < L; ++l) {
+    for (int l = 0; options.ssim_targets && l < L; ++l) {
       item.dist_ssim[static_cast<std::size_t>(task * L + l)] = ssim(reference, levels[static_cast<std::size_t>(l)]);
     }
   });

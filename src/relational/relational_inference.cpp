@@ -68,7 +68,45 @@ double pooled_score(RelationalScorer& scorer, const torch::Tensor& maps, const t
 }
 
 // G(A, B) of two [3, H, W] tensors of one size; see relational_maps.
-torch::Tensor maps_of(RelationalModelFile& m, const torch::Tensor& ta, const torch::Tensor& tb);
+torch::Tensor maps_of(RelationalModelFile& m, const torch::Tensor& ta, const torch::Tensor& tb) {
+  torch::NoGradGuard no_grad;
+  m.model.maps->eval();
+  const int tile = m.tile;
+  const int rows = static_cast<int>(ta.size(1)), cols = static_cast<int>(ta.size(2));
+  const int height = std::max(rows, tile), width = std::max(cols, tile);
+  // Zero-pad images smaller than a tile (as training pads small images).
+  auto padded = [&](const torch::Tensor& t) {
+    return torch::constant_pad_nd(t, {0, width - t.size(2), 0, height - t.size(1)}, 0.0);
+  };
+  const torch::Tensor pa = padded(ta), pb = padded(tb);
+  torch::Tensor sum = torch::zeros({kRelationalAxes, height, width});
+  torch::Tensor count = torch::zeros({1, height, width});
+  // Tiles are blended with a tent weight that is highest at their centre, so no seam shows where
+  // one tile's border meets its neighbour's; every weight is positive, so each pixel is covered.
+  const torch::Tensor ramp = torch::minimum(torch::arange(1, tile + 1, torch::kFloat32),
+                                            torch::arange(tile, 0, -1, torch::kFloat32));
+  const torch::Tensor weight = (ramp.unsqueeze(1) * ramp.unsqueeze(0)).unsqueeze(0);
+  std::vector<std::pair<int, int>> origins;
+  for (int y : tile_origins(height, tile)) {
+    for (int x : tile_origins(width, tile)) origins.emplace_back(y, x);
+  }
+  for (std::size_t first = 0; first < origins.size(); first += kTilesPerPass) {
+    const std::size_t last = std::min(origins.size(), first + kTilesPerPass);
+    std::vector<torch::Tensor> xa, xb;
+    for (std::size_t i = first; i < last; ++i) {
+      const auto [y, x] = origins[i];
+      xa.push_back(pa.slice(1, y, y + tile).slice(2, x, x + tile));
+      xb.push_back(pb.slice(1, y, y + tile).slice(2, x, x + tile));
+    }
+    const torch::Tensor g = m.model.maps->forward(torch::stack(xa), torch::stack(xb)).maps;
+    for (std::size_t i = first; i < last; ++i) {
+      const auto [y, x] = origins[i];
+      sum.slice(1, y, y + tile).slice(2, x, x + tile) += g[static_cast<int64_t>(i - first)] * weight;
+      count.slice(1, y, y + tile).slice(2, x, x + tile) += weight;
+    }
+  }
+  return (sum / count).slice(1, 0, rows).slice(2, 0, cols).contiguous();
+}
 
 }  // namespace
 
@@ -164,50 +202,6 @@ torch::Tensor relational_maps(RelationalModelFile& m, const cv::Mat& a, const cv
   require_pair(a, b, "relational maps");
   return maps_of(m, image_tensor(a), image_tensor(b));
 }
-
-namespace {
-
-torch::Tensor maps_of(RelationalModelFile& m, const torch::Tensor& ta, const torch::Tensor& tb) {
-  torch::NoGradGuard no_grad;
-  m.model.maps->eval();
-  const int tile = m.tile;
-  const int rows = static_cast<int>(ta.size(1)), cols = static_cast<int>(ta.size(2));
-  const int height = std::max(rows, tile), width = std::max(cols, tile);
-  // Zero-pad images smaller than a tile (as training pads small images).
-  auto padded = [&](const torch::Tensor& t) {
-    return torch::constant_pad_nd(t, {0, width - t.size(2), 0, height - t.size(1)}, 0.0);
-  };
-  const torch::Tensor pa = padded(ta), pb = padded(tb);
-  torch::Tensor sum = torch::zeros({kRelationalAxes, height, width});
-  torch::Tensor count = torch::zeros({1, height, width});
-  // Tiles are blended with a tent weight that is highest at their centre, so no seam shows where
-  // one tile's border meets its neighbour's; every weight is positive, so each pixel is covered.
-  const torch::Tensor ramp = torch::minimum(torch::arange(1, tile + 1, torch::kFloat32),
-                                            torch::arange(tile, 0, -1, torch::kFloat32));
-  const torch::Tensor weight = (ramp.unsqueeze(1) * ramp.unsqueeze(0)).unsqueeze(0);
-  std::vector<std::pair<int, int>> origins;
-  for (int y : tile_origins(height, tile)) {
-    for (int x : tile_origins(width, tile)) origins.emplace_back(y, x);
-  }
-  for (std::size_t first = 0; first < origins.size(); first += kTilesPerPass) {
-    const std::size_t last = std::min(origins.size(), first + kTilesPerPass);
-    std::vector<torch::Tensor> xa, xb;
-    for (std::size_t i = first; i < last; ++i) {
-      const auto [y, x] = origins[i];
-      xa.push_back(pa.slice(1, y, y + tile).slice(2, x, x + tile));
-      xb.push_back(pb.slice(1, y, y + tile).slice(2, x, x + tile));
-    }
-    const torch::Tensor g = m.model.maps->forward(torch::stack(xa), torch::stack(xb)).maps;
-    for (std::size_t i = first; i < last; ++i) {
-      const auto [y, x] = origins[i];
-      sum.slice(1, y, y + tile).slice(2, x, x + tile) += g[static_cast<int64_t>(i - first)] * weight;
-      count.slice(1, y, y + tile).slice(2, x, x + tile) += weight;
-    }
-  }
-  return (sum / count).slice(1, 0, rows).slice(2, 0, cols).contiguous();
-}
-
-}  // namespace
 
 Relation relate(RelationalModelFile& m, const cv::Mat& a, const cv::Mat& b) {
   require_pair(a, b, "relational maps");

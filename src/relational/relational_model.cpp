@@ -19,6 +19,32 @@ void add_conv_block(nn::Sequential& s, int in, int out, int stride, bool group_n
   s->push_back(nn::SiLU());
 }
 
+// BT.601 luma of [N, 3, H, W] RGB: [N, 1, H, W].
+torch::Tensor luma(const torch::Tensor& rgb) {
+  const torch::Tensor w = torch::tensor({0.299f, 0.587f, 0.114f}, rgb.options()).view({1, 3, 1, 1});
+  return (rgb * w).sum(1, true);
+}
+
+// Mean over 24 x 24 windows, output the size of the input (windows overhang by 12 before and 11
+// after; replicated edges). 24 = 3 block widths, so each phase has the same share of any window.
+torch::Tensor window_mean_24(const torch::Tensor& x) {
+  namespace F = torch::nn::functional;
+  return F::avg_pool2d(F::pad(x, F::PadFuncOptions({12, 11, 12, 11}).mode(torch::kReplicate)),
+                       F::AvgPool2dFuncOptions(24).stride(1));
+}
+
+// Grid excess along the last dimension of the step magnitudes `steps` [N, 1, H, W].
+torch::Tensor grid_excess(const torch::Tensor& steps) {
+  const std::int64_t width = steps.size(3);
+  const torch::Tensor phase = torch::arange(width, steps.options()).remainder(8).view({1, 1, 1, width});
+  std::vector<torch::Tensor> phases;
+  for (int p = 0; p < 8; ++p) {
+    phases.push_back(8.0 * window_mean_24(steps * (phase == p).to(steps.dtype())));
+  }
+  const torch::Tensor all = torch::cat(phases, 1);  // [N, 8, H, W]
+  return std::get<0>(all.max(1, true)) - all.mean(1, true);
+}
+
 }  // namespace
 
 void init_convolutions(torch::nn::Module& module, std::uint64_t seed) {
@@ -37,10 +63,9 @@ void init_convolutions(torch::nn::Module& module, std::uint64_t seed) {
 }
 
 torch::Tensor local_energy(const torch::Tensor& rgb) {
-  // Luma (BT.601), its 4-neighbour Laplacian (replicated edges), squared and averaged over 9 x 9,
-  // then the square root: a local RMS of fine detail, ~0.01-0.3 on photographs.
-  const torch::Tensor w = torch::tensor({0.299f, 0.587f, 0.114f}, rgb.options()).view({1, 3, 1, 1});
-  const torch::Tensor y = (rgb * w).sum(1, true);
+  // Luma, its 4-neighbour Laplacian (replicated edges), squared and averaged over 9 x 9, then the
+  // square root: a local RMS of fine detail, ~0.01-0.3 on photographs.
+  const torch::Tensor y = luma(rgb);
   const torch::Tensor k = torch::tensor({0.f, 1.f, 0.f, 1.f, -4.f, 1.f, 0.f, 1.f, 0.f}, rgb.options()).view({1, 1, 3, 3});
   namespace F = torch::nn::functional;
   const torch::Tensor lap = torch::conv2d(F::pad(y, F::PadFuncOptions({1, 1, 1, 1}).mode(torch::kReplicate)), k);
@@ -49,34 +74,9 @@ torch::Tensor local_energy(const torch::Tensor& rgb) {
   return torch::sqrt(mean_sq + 1e-8);
 }
 
-namespace {
-
-// Mean over 24 x 24 windows, output the size of the input (windows overhang by 12 before and 11
-// after; replicated edges). 24 = 3 block widths, so each phase has the same share of any window.
-torch::Tensor window_mean_24(const torch::Tensor& x) {
-  namespace F = torch::nn::functional;
-  return F::avg_pool2d(F::pad(x, F::PadFuncOptions({12, 11, 12, 11}).mode(torch::kReplicate)),
-                       F::AvgPool2dFuncOptions(24).stride(1));
-}
-
-// Grid excess along the last dimension of the step magnitudes `steps` [N, 1, H, W].
-torch::Tensor grid_excess(const torch::Tensor& steps) {
-  const std::int64_t width = steps.size(3);
-  std::vector<torch::Tensor> phases;
-  for (int p = 0; p < 8; ++p) {
-    const torch::Tensor mask = (torch::arange(width, steps.options()).remainder(8) == p).to(steps.dtype());
-    phases.push_back(8.0 * window_mean_24(steps * mask.view({1, 1, 1, width})));
-  }
-  const torch::Tensor all = torch::cat(phases, 1);  // [N, 8, H, W]
-  return std::get<0>(all.max(1, true)) - all.mean(1, true);
-}
-
-}  // namespace
-
 torch::Tensor block_energy(const torch::Tensor& rgb) {
   namespace F = torch::nn::functional;
-  const torch::Tensor w = torch::tensor({0.299f, 0.587f, 0.114f}, rgb.options()).view({1, 3, 1, 1});
-  const torch::Tensor y = (rgb * w).sum(1, true);
+  const torch::Tensor y = luma(rgb);
   // |y(x + 1) - y(x)| at column x (the last column repeats its neighbour), and likewise by rows.
   const torch::Tensor dx = F::pad((y.slice(3, 1) - y.slice(3, 0, -1)).abs(),
                                   F::PadFuncOptions({0, 1, 0, 0}).mode(torch::kReplicate));
@@ -97,8 +97,8 @@ MapNetworkImpl::MapNetworkImpl(const MapNetworkConfig& config, std::uint64_t see
   validate(config);
   const std::vector<int>& ch = config.channels;
   const int stages = static_cast<int>(ch.size());
-  // Encoder: stage 0 at full size from the pair (6 channels, 8 with the energy channels), each
-  // later stage strided by 2.
+  // Encoder: stage 0 at full size from the pair (3 channels per image, plus the energy and block
+  // channels when on), each later stage strided by 2.
   for (int s = 0; s < stages; ++s) {
     nn::Sequential stage;
     const int inputs = 2 * (3 + (config.energy_channel ? 1 : 0) + (config.block_channel ? 1 : 0));
@@ -148,14 +148,14 @@ MapOutput MapNetworkImpl::forward(const torch::Tensor& a, const torch::Tensor& b
   const int64_t n = a.size(0);
   const int k = config_.axes;
   // Centred inputs; both orders in one batch of 2N.
-  // Each image, optionally with its local energy channel; then both orders of the pair.
-  auto with_energy = [&](const torch::Tensor& x) {
+  // Each image with its optional input channels (energy, block); then both orders of the pair.
+  auto with_input_channels = [&](const torch::Tensor& x) {
     std::vector<torch::Tensor> channels = {x - 0.5};
     if (config_.energy_channel) channels.push_back(local_energy(x));
     if (config_.block_channel) channels.push_back(block_energy(x));
     return torch::cat(channels, 1);
   };
-  const torch::Tensor xa = with_energy(a), xb = with_energy(b);
+  const torch::Tensor xa = with_input_channels(a), xb = with_input_channels(b);
   const torch::Tensor ab = torch::cat({xa, xb}, 1);
   const torch::Tensor ba = torch::cat({xb, xa}, 1);
   const torch::Tensor out = trunk(torch::cat({ab, ba}, 0));

@@ -33,9 +33,7 @@ json update(const NamedTensors& parameters, RelationalState& state, const Relati
   const double grad_norm = clip_gradient_norm(parameters, stage.optimizer.clip_grad_norm);
   check_step_finite(loss, grad_norm, parameters, state.step + 1, checkpoint);
   const double lr = cosine_learning_rate(stage.optimizer, stage_step, stage.steps);
-  AdamOptions adam;
-  adam.weight_decay = stage.optimizer.weight_decay;
-  adam_update(parameters, state.moments, adam, lr, stage_step + 1);
+  optimizer_update(parameters, state.moments, stage.optimizer, lr, stage_step + 1);
   return {{"lr", lr}, {"grad_norm", grad_norm}};
 }
 
@@ -150,7 +148,7 @@ RelationalState load_relational_checkpoint(const std::string& path) {
   state.images_digest = reader.images_digest();
   state.model = make_relational_model(state.config);
   reader.restore(state.model.state());
-  state.moments = reader.buffers("optimizer.adam.", moment_slots(state.model.state()));
+  state.moments = reader.buffers("optimizer.adam.", optimizer_slots(state.config.maps.optimizer, state.model.state()));
   reader.finish();
   return state;
 }

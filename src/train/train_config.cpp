@@ -239,6 +239,12 @@ BatchLayout train_batch_layout(const TrainConfig& c) {
   return layout;
 }
 
+TrainingItemOptions training_item_options(const TrainConfig& c) {
+  TrainingItemOptions options = c.item;
+  options.ssim_targets = c.quality_target > 0.0;
+  return options;
+}
+
 std::int64_t dist_dist_top_k(const TrainConfig& c) {
   const BatchLayout layout = train_batch_layout(c);
   const std::int64_t per_group = static_cast<std::int64_t>(layout.views) * layout.levels;

@@ -108,6 +108,9 @@ std::vector<double> batch_variable_severity(const TrainingBatch& batch) {
 BatchTargets batch_targets(const TrainingBatch& batch) {
   BatchTargets out;
   out.variable_severity = batch_variable_severity(batch);
+  for (const TrainingItem& item : batch.items) {
+    if (item.dist_ssim.empty()) return out;
+  }
   std::vector<float> quality;
   for (const TrainingItem& item : batch.items) quality.insert(quality.end(), item.refs.size(0), 1.0f);
   for (const TrainingItem& item : batch.items) quality.insert(quality.end(), item.dist_ssim.begin(), item.dist_ssim.end());
@@ -273,6 +276,21 @@ NamedTensors moment_slots(const NamedTensors& parameters) {
     slots.emplace_back(name + ".v", p);
   }
   return slots;
+}
+
+void optimizer_update(const NamedTensors& parameters, std::map<std::string, torch::Tensor>& buffers,
+                      const OptimizerConfig& optimizer, double lr, std::int64_t step) {
+  if (optimizer.kind == OptimizerKind::kSgd) {
+    sgd_update(parameters, buffers, optimizer, lr);
+    return;
+  }
+  AdamOptions adam;
+  adam.weight_decay = optimizer.weight_decay;
+  adam_update(parameters, buffers, adam, lr, step);
+}
+
+NamedTensors optimizer_slots(const OptimizerConfig& optimizer, const NamedTensors& parameters) {
+  return optimizer.kind == OptimizerKind::kAdam ? moment_slots(parameters) : parameters;
 }
 
 }  // namespace shamisa

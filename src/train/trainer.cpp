@@ -81,7 +81,7 @@ TrainRunSummary run_training(const std::optional<TrainConfig>& given_config, con
   loop.progress = options.progress;
   const bool gradient_cache = config.micro_batch > 0 && config.micro_batch < loop.units_per_step;
 
-  TrainingBatchPrefetcher prefetcher(images.paths, config.items_per_step, config.seed, config.item,
+  TrainingBatchPrefetcher prefetcher(images.paths, config.items_per_step, config.seed, training_item_options(config),
                                      config.prefetch_depth, /*producer_threads=*/1, state.step);
   const NamedTensors parameters = state.model.trainable_parameters(config);
   const auto start = Clock::now();
@@ -96,13 +96,7 @@ TrainRunSummary run_training(const std::optional<TrainConfig>& given_config, con
     const double loss = stats.terms.at("loss");
     const double grad_norm = clip_gradient_norm(parameters, config.optimizer.clip_grad_norm);
     check_step_finite(loss, grad_norm, parameters, state.step + 1, checkpoint);
-    if (config.optimizer.kind == OptimizerKind::kAdam) {
-      AdamOptions adam;
-      adam.weight_decay = config.optimizer.weight_decay;
-      adam_update(parameters, state.momentum, adam, lr, state.step + 1);
-    } else {
-      sgd_update(parameters, state.momentum, config.optimizer, lr);
-    }
+    optimizer_update(parameters, state.momentum, config.optimizer, lr, state.step + 1);
     summary.last_loss = loss;
     return log_line(lr, stats, grad_norm, config, seconds_since(step_start), batch.wait_seconds,
                     loop.units_per_step);

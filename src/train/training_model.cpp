@@ -33,13 +33,6 @@ void append_named(NamedTensors& out, const std::string& prefix, const torch::nn:
   }
 }
 
-// The optimiser's buffers, named as the update keys them: one per parameter for SGD's momentum,
-// "<name>.m" and "<name>.v" for Adam's moments.
-NamedTensors optimizer_slots(const TrainConfig& config, const TrainingModel& model) {
-  const NamedTensors parameters = model.trainable_parameters(config);
-  return config.optimizer.kind == OptimizerKind::kAdam ? moment_slots(parameters) : parameters;
-}
-
 }  // namespace
 
 NamedTensors TrainingModel::trainable_parameters(const TrainConfig& config) const {
@@ -122,10 +115,9 @@ TrainingState load_checkpoint(const std::string& path) {
   state.threads = reader.threads();
   state.images_digest = reader.images_digest();
   const std::int64_t momentum_buffers = reader.count("momentum_buffers");
-  state.images_digest = reader.meta("images_digest");
   state.model = make_training_model(state.config);
   reader.restore(state.model.state());
-  state.momentum = reader.buffers("optimizer.momentum.", optimizer_slots(state.config, state.model));
+  state.momentum = reader.buffers("optimizer.momentum.", optimizer_slots(state.config.optimizer, state.model.trainable_parameters(state.config)));
   if (static_cast<std::int64_t>(state.momentum.size()) != momentum_buffers) {
     throw_model_error(path, "checkpoint does not match its config: " + std::to_string(momentum_buffers) +
                                 " momentum buffers recorded, " + std::to_string(state.momentum.size()) + " found");

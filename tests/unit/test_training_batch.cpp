@@ -89,6 +89,8 @@ TEST_F(TrainingBatchTest, TensorShapes) {
 // The quality target of each distorted crop, recomputed from the tensors (undoing the
 // normalisation costs ~1e-7 per pixel, hence the tolerance), in the order of `dists`.
 TEST_F(TrainingBatchTest, DistSsimIsEachDistortedCropAgainstItsReferenceCrop) {
+  EXPECT_TRUE(make_training_item(images_, 2, 13, 0, options_).dist_ssim.empty());  // only on request
+  options_.ssim_targets = true;
   const TrainingItem item = make_training_item(images_, 2, 13, 0, options_);
   ASSERT_EQ(item.dist_ssim.size(), 4u * 2u * 3u);
   int distorted = 0;
