@@ -81,6 +81,14 @@ void run_step_loop(std::int64_t& step, const StepLoop& loop, const std::function
 void check_step_finite(double loss, double grad_norm, const NamedTensors& parameters, std::int64_t step,
                        const std::string& checkpoint);
 
+// The JSON object in a model file's "header" metadata entry, checked to be of `format` (what = its
+// description, e.g. "relational model") at format_version `version`; model errors name the file.
+nlohmann::json model_file_header(const TensorArchive& archive, const std::string& path, const std::string& format,
+                                 int version, const std::string& what);
+
+// Appends the parameters of `module` (and its buffers when `buffers`) as prefix + their names.
+void append_named(NamedTensors& out, const std::string& prefix, const torch::nn::Module& module, bool buffers);
+
 // Copies each tensor of `source` into the target of the same name (same shape and dtype needed),
 // appending " missing <name>;" or " wrong shape or type for <name>;" to `problems` otherwise.
 void copy_named_tensors(const std::map<std::string, torch::Tensor>& source, const NamedTensors& targets,

@@ -72,6 +72,13 @@ struct TrainConfig {
   // each node's SSIM against its reference crop (references: 1), mean squared error. A label-free
   // deviation; see docs/training.md, "The quality target".
   double quality_target = 0.0;
+  // Coefficient of the auxiliary group target (0 = off, the paper's): a linear head on h predicts,
+  // for each of the 7 distortion groups, whether the node's chain holds a distortion of it
+  // (references: none), by binary cross-entropy. With group_target_graded the target of a present
+  // group is (s + 1)/5 for its severity index s instead of 1. Distortion metadata only, no human
+  // labels: a deviation; see docs/training.md, "The group target".
+  double group_target = 0.0;
+  bool group_target_graded = false;
   OptimizerConfig optimizer;
   // Images per encoder pass; 0 = the whole step in one pass (plain backpropagation). A smaller
   // value turns on gradient caching, which bounds memory; BatchNorm statistics are then those of

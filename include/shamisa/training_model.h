@@ -32,6 +32,9 @@ struct TrainingModel {
   // Linear(feature_dim → 1), zero-initialised: the auxiliary quality target's head, present only
   // when config.quality_target > 0 ("model.quality_head.weight", ".bias").
   torch::nn::Linear quality_head{nullptr};
+  // Linear(feature_dim → 7), zero-initialised: the auxiliary group target's head, present only
+  // when config.group_target > 0 ("model.group_head.weight", ".bias").
+  torch::nn::Linear group_head{nullptr};
 
   // Parameters the optimiser updates, with checkpoint names ("model.encoder.conv1.weight", ...).
   // Φ's are included only in the "trained" branch-weight mode (ablation A4).

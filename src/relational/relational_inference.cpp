@@ -159,19 +159,10 @@ void write_relational_model(const std::string& path, const RelationalState& stat
 
 RelationalModelFile read_relational_model(const std::string& path) {
   TensorArchive archive = read_tensor_archive(path);
-  const auto it = archive.metadata.find("header");
-  if (it == archive.metadata.end()) throw_model_error(path, "not a relational model file (no header)");
   RelationalModelFile m;
+  m.header = model_file_header(archive, path, kModelFormat, kModelFormatVersion, "relational model");
   RelationalConfig config;
   try {
-    m.header = json::parse(it->second);
-    if (m.header.value("format", "") != kModelFormat) {
-      throw_model_error(path, "not a relational model file (format '" + m.header.value("format", "") + "')");
-    }
-    if (m.header.value("format_version", 0) != kModelFormatVersion) {
-      throw_model_error(path, "relational model format version " + m.header["format_version"].dump() +
-                                  " is not supported (expected " + std::to_string(kModelFormatVersion) + ")");
-    }
     m.name = m.header.at("name").get<std::string>();
     config = relational_config_from_json(m.header.at("provenance").at("config"), path + " (embedded config)");
     m.tile = m.header.at("tile").get<int>();

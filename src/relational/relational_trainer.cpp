@@ -22,7 +22,7 @@ enum : std::uint64_t { kInitMaps = 0x2e0, kInitScorer = 0x2e1 };
 
 NamedTensors named_parameters(const std::string& prefix, const torch::nn::Module& module) {
   NamedTensors out;
-  for (const auto& p : module.named_parameters()) out.emplace_back(prefix + p.key(), p.value());
+  append_named(out, prefix, module, false);
   return out;
 }
 

@@ -221,6 +221,34 @@ json CheckpointReader::config() const {
 
 int CheckpointReader::threads() const { return static_cast<int>(std::min<std::int64_t>(count("threads"), 1 << 20)); }
 
+nlohmann::json model_file_header(const TensorArchive& archive, const std::string& path, const std::string& format,
+                                 int version, const std::string& what) {
+  const auto it = archive.metadata.find("header");
+  if (it == archive.metadata.end()) throw_model_error(path, "not a " + what + " file (no header)");
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(it->second);
+  } catch (const nlohmann::json::exception& e) {
+    throw_model_error(path, std::string("the header is not valid JSON: ") + e.what());
+  }
+  if (!header.is_object() || header.value("format", "") != format) {
+    throw_model_error(path, "not a " + what + " file (format '" +
+                                (header.is_object() ? header.value("format", "") : std::string()) + "')");
+  }
+  if (header.value("format_version", 0) != version) {
+    throw_model_error(path, what + " format version " + header["format_version"].dump() +
+                                " is not supported (expected " + std::to_string(version) + ")");
+  }
+  return header;
+}
+
+void append_named(NamedTensors& out, const std::string& prefix, const torch::nn::Module& module, bool buffers) {
+  for (const auto& p : module.named_parameters()) out.emplace_back(prefix + p.key(), p.value());
+  if (buffers) {
+    for (const auto& b : module.named_buffers()) out.emplace_back(prefix + b.key(), b.value());
+  }
+}
+
 void copy_named_tensors(const std::map<std::string, torch::Tensor>& source, const NamedTensors& targets,
                         std::string& problems) {
   torch::NoGradGuard no_grad;

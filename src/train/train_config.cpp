@@ -97,6 +97,8 @@ TrainConfig train_config_from_json(const json& root, const std::string& source) 
   loss.read("transport_alignment", r.transport_options.ot_coefficient);
   loss.read("simclr_temperature", c.simclr_temperature);
   loss.read("quality_target", c.quality_target);
+  loss.read("group_target", c.group_target);
+  loss.read("group_target_graded", c.group_target_graded);
   loss.reject_unknown();
 
   SectionReader opt = top.section("optimizer");
@@ -168,7 +170,9 @@ json train_config_to_json(const TrainConfig& c) {
         {"graph_regulariser", c.loss.graph_regulariser},
         {"transport_alignment", r.transport_options.ot_coefficient},
         {"simclr_temperature", c.simclr_temperature},
-        {"quality_target", c.quality_target}}},
+        {"quality_target", c.quality_target},
+        {"group_target", c.group_target},
+        {"group_target_graded", c.group_target_graded}}},
       {"optimizer",
        {{"kind", choice_name(kOptimizers, c.optimizer.kind)},
         {"lr", c.optimizer.lr},
@@ -218,6 +222,8 @@ void validate_train_config(const TrainConfig& c, const std::string& source) {
           "relations", "switches off every branch (use objective vicreg for no relations)");
   require(c.simclr_temperature > 0, "loss.simclr_temperature", "must be positive");
   require(c.quality_target >= 0 && std::isfinite(c.quality_target), "loss.quality_target",
+          "must be a non-negative number (0 = off)");
+  require(c.group_target >= 0 && std::isfinite(c.group_target), "loss.group_target",
           "must be a non-negative number (0 = off)");
   require(c.optimizer.lr > 0 && c.optimizer.min_lr >= 0 && c.optimizer.min_lr <= c.optimizer.lr,
           "optimizer", "needs lr > 0 and 0 <= min_lr <= lr");

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "shamisa/distort.h"
 #include "shamisa/error.h"
 #include "shamisa/objectives.h"
 #include "shamisa/relation_graphs.h"
@@ -26,6 +27,15 @@ StepStatistics terms_statistics(const ShamisaLossTerms& t) {
 // self-supervised training (0 = every row the same).
 double column_std(const torch::Tensor& x) {
   return x.detach().to(torch::kFloat64).std(0, /*unbiased=*/true).mean().item<double>();
+}
+
+// Each column of x minus its batch mean, over its batch standard deviation (an affine-free
+// BatchNorm in training mode). The unit-norm h of a young encoder are nearly parallel (ReLU
+// outputs pooled: all positive, with a large common component), so a head reading h itself sees
+// differences of a few hundredths and, with Adam moving its weights by ~lr a step, can hardly
+// separate anything; standardised, the differences between nodes are what it sees.
+torch::Tensor batch_standardised(const torch::Tensor& x) {
+  return (x - x.mean(0, true)) / (x.std(0, /*unbiased=*/false, true) + 1e-5);
 }
 
 // A kept edge becomes 1 (ablation A1); the result is a constant.
@@ -105,9 +115,49 @@ std::vector<double> batch_variable_severity(const TrainingBatch& batch) {
   return out;
 }
 
+namespace {
+
+// The group targets of every node in node order ([N, 7] twice: presence, and graded severity).
+void fill_group_targets(const TrainingBatch& batch, BatchTargets& out) {
+  const std::vector<std::string>& groups = distortion_groups();
+  const std::int64_t g = static_cast<std::int64_t>(groups.size());
+  std::int64_t refs = 0, dists = 0;
+  for (const TrainingItem& item : batch.items) {
+    if (item.compositions.size() != static_cast<std::size_t>(item.dists.size(1))) return;
+    refs += item.refs.size(0);
+    dists += item.dists.size(0) * item.dists.size(1) * item.dists.size(2);
+  }
+  torch::Tensor presence = torch::zeros({refs + dists, g}, torch::kFloat32);
+  torch::Tensor graded = torch::zeros({refs + dists, g}, torch::kFloat32);
+  auto p = presence.accessor<float, 2>();
+  auto q = graded.accessor<float, 2>();
+  std::int64_t node = refs;  // references are all zero
+  for (const TrainingItem& item : batch.items) {
+    const std::int64_t views = item.dists.size(0), levels = item.dists.size(2);
+    for (std::int64_t v = 0; v < views; ++v) {
+      for (const Composition& composition : item.compositions) {
+        for (std::int64_t l = 0; l < levels; ++l, ++node) {
+          for (const DistortionStep& step : composition.chain(static_cast<int>(l))) {
+            const auto at = std::find(groups.begin(), groups.end(), step.type->group);
+            if (at == groups.end()) throw_internal_error("group targets", "unknown group " + step.type->group);
+            const std::int64_t k = at - groups.begin();
+            p[node][k] = 1.0f;
+            q[node][k] = static_cast<float>((step.severity.index + 1.0) / 5.0);
+          }
+        }
+      }
+    }
+  }
+  out.groups = presence;
+  out.groups_graded = graded;
+}
+
+}  // namespace
+
 BatchTargets batch_targets(const TrainingBatch& batch) {
   BatchTargets out;
   out.variable_severity = batch_variable_severity(batch);
+  fill_group_targets(batch, out);
   for (const TrainingItem& item : batch.items) {
     if (item.dist_ssim.empty()) return out;
   }
@@ -151,6 +201,17 @@ ObjectiveOutput evaluate_objective(TrainingModel& model, const TrainConfig& conf
     const torch::Tensor error = torch::mse_loss(predicted, targets.quality);
     out.loss = out.loss + config.quality_target * error;
     out.statistics.terms["quality"] = error.item<double>();
+    out.statistics.terms["loss"] = out.loss.item<double>();
+  }
+  if (config.group_target > 0.0) {
+    const torch::Tensor& wanted = config.group_target_graded ? targets.groups_graded : targets.groups;
+    if (!model.group_head || !wanted.defined() || wanted.size(0) != layout.nodes()) {
+      throw_internal_error("objective", "the group target needs the head and one row of targets per node");
+    }
+    const torch::Tensor error =
+        torch::binary_cross_entropy_with_logits(model.group_head->forward(batch_standardised(h)), wanted);
+    out.loss = out.loss + config.group_target * error;
+    out.statistics.terms["groups"] = error.item<double>();
     out.statistics.terms["loss"] = out.loss.item<double>();
   }
   out.statistics.h_std = column_std(h);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 
+#include "shamisa/distort.h"
 #include "shamisa/error.h"
 #include "shamisa/rng.h"
 #include "shamisa/run_folder.h"
@@ -25,12 +26,15 @@ std::uint64_t init_seed(std::uint64_t seed, std::uint64_t which) {
   return Rng::stream(seed, {which}).next_u64();
 }
 
-void append_named(NamedTensors& out, const std::string& prefix, const torch::nn::Module& module,
-                  bool buffers) {
-  for (const auto& p : module.named_parameters()) out.emplace_back(prefix + p.key(), p.value());
-  if (buffers) {
-    for (const auto& b : module.named_buffers()) out.emplace_back(prefix + b.key(), b.value());
-  }
+
+// A zero-initialised Linear: an auxiliary head that starts by predicting nothing whatever the
+// global torch RNG held (the default init's draws are overwritten).
+torch::nn::Linear zero_linear(int in, int out) {
+  torch::nn::Linear head(in, out);
+  torch::NoGradGuard no_grad;
+  head->weight.zero_();
+  head->bias.zero_();
+  return head;
 }
 
 }  // namespace
@@ -44,6 +48,7 @@ NamedTensors TrainingModel::trainable_parameters(const TrainConfig& config) cons
     append_named(out, "model.branch_mlp.", *branch_mlp, false);
   }
   if (quality_head) append_named(out, "model.quality_head.", *quality_head, false);
+  if (group_head) append_named(out, "model.group_head.", *group_head, false);
   return out;
 }
 
@@ -54,6 +59,7 @@ NamedTensors TrainingModel::state() const {
   if (prototypes) append_named(out, "model.prototypes.", *prototypes, true);
   if (branch_mlp) append_named(out, "model.branch_mlp.", *branch_mlp, true);
   if (quality_head) append_named(out, "model.quality_head.", *quality_head, true);
+  if (group_head) append_named(out, "model.group_head.", *group_head, true);
   return out;
 }
 
@@ -63,6 +69,7 @@ void TrainingModel::train(bool on) {
   if (prototypes) prototypes->train(on);
   if (branch_mlp) branch_mlp->train(on);
   if (quality_head) quality_head->train(on);
+  if (group_head) group_head->train(on);
 }
 
 TrainingModel make_training_model(const TrainConfig& config) {
@@ -76,11 +83,9 @@ TrainingModel make_training_model(const TrainConfig& config) {
                                  init_seed(config.seed, kInitPrototypes));
     m.branch_mlp = BranchWeightMlp(config.relations.branch_weight_seed);
   }
-  if (config.quality_target > 0.0) {
-    m.quality_head = torch::nn::Linear(m.encoder->feature_dim(), 1);
-    torch::NoGradGuard no_grad;
-    m.quality_head->weight.zero_();
-    m.quality_head->bias.zero_();
+  if (config.quality_target > 0.0) m.quality_head = zero_linear(m.encoder->feature_dim(), 1);
+  if (config.group_target > 0.0) {
+    m.group_head = zero_linear(m.encoder->feature_dim(), static_cast<int>(distortion_groups().size()));
   }
   return m;
 }

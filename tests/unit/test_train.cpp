@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include "shamisa/branch_weights.h"
+#include "shamisa/composition.h"
+#include "shamisa/distort.h"
 #include "shamisa/error.h"
 #include "shamisa/image_io.h"
 #include "shamisa/objectives.h"
@@ -17,6 +19,7 @@
 #include "shamisa/trainer.h"
 #include "shamisa/training_model.h"
 #include "test_helpers.h"
+#include "tiny_train_config.h"
 
 namespace shamisa {
 namespace {
@@ -28,27 +31,16 @@ std::string repo_file(const std::string& relative) {
   return (fs::path(SHAMISA_TEST_DATA) / ".." / ".." / relative).lexically_normal().string();
 }
 
-// A configuration small enough for exact comparisons: N = 2·2·(1 + 2·2) = 20 nodes of 32×32.
-TrainConfig tiny_config(Objective objective = Objective::kShamisa) {
-  TrainConfig c;
-  c.name = "tiny";
-  c.objective = objective;
-  c.steps = 4;
-  c.encoder = {18, 0.25};
-  c.projector_hidden = 32;
-  c.projector_out = 16;
-  c.prototypes = 8;
-  c.items_per_step = 1;
-  c.item.n_refs = 2;
-  c.item.crop = 32;
-  c.item.compositions = 2;
-  c.item.composition.levels = 2;
-  c.relations.knn_k = 5;
-  c.checkpoint_every = 2;
-  return c;
-}
+TrainConfig tiny_config(Objective objective = Objective::kShamisa) { return test::tiny_train_config(objective); }
 
 std::vector<double> tiny_severity() { return {0.0, 2.5, 1.0, 4.0}; }
+
+// Targets of hand-made images: the severities only.
+BatchTargets severity_targets() {
+  BatchTargets t;
+  t.variable_severity = tiny_severity();
+  return t;
+}
 
 torch::Tensor random_images(const TrainConfig& c, std::uint64_t seed) {
   torch::manual_seed(seed);
@@ -190,10 +182,14 @@ TEST(TrainConfigTest, RoundTripThroughJson) {
   c.optimizer.clip_grad_norm = 2.5;
   c.optimizer.kind = OptimizerKind::kAdam;
   c.quality_target = 3.0;
+  c.group_target = 1.5;
+  c.group_target_graded = true;
   const nlohmann::json j = train_config_to_json(c);
   EXPECT_EQ(train_config_to_json(train_config_from_json(j, "test")), j);
   EXPECT_EQ(j.at("optimizer").at("kind"), "adam");
   EXPECT_EQ(j.at("loss").at("quality_target"), 3.0);
+  EXPECT_EQ(j.at("loss").at("group_target"), 1.5);
+  EXPECT_EQ(j.at("loss").at("group_target_graded"), true);
 }
 
 TEST(TrainConfigTest, MistakesNameTheFileAndTheKey) {
@@ -217,6 +213,9 @@ TEST(TrainConfigTest, MistakesNameTheFileAndTheKey) {
   expect_error([&] { parse(json{{"micro_batch", -1}}); }, ErrorKind::kUsage, "micro_batch");
   expect_error([&] { parse(json{{"optimizer", {{"kind", "lamb"}}}}); }, ErrorKind::kUsage, "optimizer.kind");
   expect_error([&] { parse(json{{"loss", {{"quality_target", -1}}}}); }, ErrorKind::kUsage, "loss.quality_target");
+  expect_error([&] { parse(json{{"loss", {{"group_target", -0.5}}}}); }, ErrorKind::kUsage, "loss.group_target");
+  expect_error([&] { parse(json{{"loss", {{"group_target_graded", "yes"}}}}); }, ErrorKind::kUsage,
+               "'loss.group_target_graded' must be true or false");
   expect_error([&] { parse(json::array()); }, ErrorKind::kUsage, "must be a JSON object");
 }
 
@@ -366,7 +365,8 @@ TEST(TrainStep, QualityTargetAddsTheWeightedSquaredErrorOfTheHead) {
   }
   const double expected = squared / static_cast<double>(n);
   // Both models draw the projector from the same seed, so their vicreg terms agree.
-  const BatchTargets t{{}, torch::tensor(targets)};
+  BatchTargets t;
+  t.quality = torch::tensor(targets);
   const ObjectiveOutput a = evaluate_objective(without, tiny_config(Objective::kVicreg), h, t);
   const ObjectiveOutput b = evaluate_objective(with, c, h, t);
   EXPECT_NEAR(b.statistics.terms.at("quality"), expected, 1e-6);
@@ -375,14 +375,111 @@ TEST(TrainStep, QualityTargetAddsTheWeightedSquaredErrorOfTheHead) {
   expect_error([&] { evaluate_objective(with, c, h, BatchTargets{}); }, ErrorKind::kInternal, "quality target");
 }
 
+// Group targets: one row per node in node order; references are 0; a distorted node marks the
+// groups of its chain (composition f at level l), graded (s + 1)/5 by the step's severity index.
+TEST(TrainStep, GroupTargetsMarkTheGroupsOfEachNodesChain) {
+  const BatchLayout layout{1, 4, 2, 3};  // 1 item, 4 views, F = 2, L = 3: 4 + 24 nodes
+  auto step = [](const std::string& type, double s) {
+    const DistortionType& t = find_distortion(type);
+    return DistortionStep{&t, severity_to_value(t, s)};
+  };
+  TrainingItem item;
+  item.refs = torch::zeros({4, 3, 2, 2});
+  item.dists = torch::zeros({4, 2, 3, 3, 2, 2});
+  item.variable_severity = {0, 3, 4, 1, 2, 0.5};
+  Composition blur_then_jpeg{{step("gaublur", 1.0), step("jpeg", 2.0)}, 1, {}};
+  for (double s : {0.0, 3.0, 4.0}) blur_then_jpeg.variable_levels.push_back(severity_to_value(find_distortion("jpeg"), s));
+  Composition noise{{step("whitenoise", 0.5)}, 0, {}};
+  for (double s : {1.0, 2.0, 0.5}) noise.variable_levels.push_back(severity_to_value(find_distortion("whitenoise"), s));
+  item.compositions = {blur_then_jpeg, noise};
+  TrainingBatch batch;
+  batch.items = {item};
+
+  const BatchTargets t = batch_targets(batch);
+  ASSERT_EQ(t.groups.sizes(), (std::vector<std::int64_t>{28, 7}));
+  ASSERT_EQ(t.groups_graded.sizes(), t.groups.sizes());
+  const std::vector<std::string>& groups = distortion_groups();
+  auto column = [&](const std::string& group) {
+    return std::find(groups.begin(), groups.end(), group) - groups.begin();
+  };
+  for (int v = 0; v < 4; ++v) EXPECT_EQ(t.groups[layout.ref_node(0, v)].sum().item<float>(), 0.0f);
+  for (int v = 0; v < 4; ++v) {
+    const torch::Tensor row = t.groups[layout.dist_node(0, v, 0, 1)];
+    const torch::Tensor graded = t.groups_graded[layout.dist_node(0, v, 0, 1)];
+    EXPECT_EQ(row.sum().item<float>(), 2.0f);
+    EXPECT_EQ(row[column("blur")].item<float>(), 1.0f);
+    EXPECT_EQ(row[column("jpeg")].item<float>(), 1.0f);
+    EXPECT_FLOAT_EQ(graded[column("blur")].item<float>(), 0.4f);         // s = 1
+    EXPECT_FLOAT_EQ(graded[column("jpeg")].item<float>(), 0.8f);  // level 1: s = 3
+    const torch::Tensor other = t.groups_graded[layout.dist_node(0, v, 1, 2)];
+    EXPECT_FLOAT_EQ(other[column("noise")].item<float>(), 0.3f);  // level 2: s = 0.5
+    EXPECT_FLOAT_EQ(other.sum().item<float>(), 0.3f);
+  }
+  // Items without their compositions (hand-made tensors) carry no group targets.
+  batch.items[0].compositions.clear();
+  EXPECT_FALSE(batch_targets(batch).groups.defined());
+}
+
+// The auxiliary group term against hand arithmetic: the head reads h with each column standardised
+// over the batch; with weights on column 0 only, logit_ik = w_k · (h_i0 − mean_0)/sd_0 + bias_k,
+// and the term adds group_target × the mean over N × 7 of BCE(logit_ik, y_ik).
+TEST(TrainStep, GroupTargetAddsTheWeightedCrossEntropyOfTheHead) {
+  TrainConfig c = tiny_config(Objective::kVicreg);
+  const std::int64_t n = train_batch_layout(c).nodes();  // 20
+  TrainingModel without = make_training_model(c);
+  c.group_target = 0.75;
+  TrainingModel with = make_training_model(c);
+  ASSERT_TRUE(with.group_head);
+  EXPECT_FALSE(without.group_head);
+  EXPECT_EQ(with.group_head->weight.abs().sum().item<float>(), 0.0f);  // zero-initialised
+  {
+    torch::NoGradGuard no_grad;
+    for (int k = 0; k < 7; ++k) with.group_head->bias[k] = 0.5f * static_cast<float>(k - 3);
+  }
+  torch::Tensor h = torch::zeros({n, with.encoder->feature_dim()});
+  for (std::int64_t i = 0; i < n; ++i) {
+    h[i][0] = static_cast<float>(i % 4);  // 0 1 2 3 repeated: mean 1.5, population sd √1.25
+    h[i][1] = 7.0f;                       // constant: standardises to 0
+  }
+  torch::Tensor y = torch::zeros({n, 7});
+  double sum = 0.0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (int k = 0; k < 7; ++k) {
+      const double target = (i + k) % 3 == 0 ? 1.0 : ((i + k) % 3 == 1 ? 0.4 : 0.0);
+      y[i][k] = static_cast<float>(target);
+      const double x = 0.5 * (k - 3) + 0.1 * (k + 1) * ((i % 4) - 1.5) / (std::sqrt(1.25) + 1e-5);
+      const double p = 1.0 / (1.0 + std::exp(-x));
+      sum += -(target * std::log(p) + (1.0 - target) * std::log(1.0 - p));
+    }
+  }
+  const double expected = sum / static_cast<double>(n * 7);
+  {
+    torch::NoGradGuard no_grad;
+    for (int k = 0; k < 7; ++k) with.group_head->weight[k][0] = 0.1f * static_cast<float>(k + 1);
+    with.group_head->weight[0][1] = 5.0f;  // reads the constant column: no effect
+  }
+  BatchTargets t;
+  t.groups = y;
+  const ObjectiveOutput a = evaluate_objective(without, tiny_config(Objective::kVicreg), h, t);
+  const ObjectiveOutput b = evaluate_objective(with, c, h, t);
+  EXPECT_NEAR(b.statistics.terms.at("groups"), expected, 1e-6);
+  EXPECT_NEAR(b.loss.item<double>() - a.loss.item<double>(), 0.75 * expected, 1e-4);
+  EXPECT_FALSE(a.statistics.terms.count("groups"));
+  // The graded switch reads the other target.
+  c.group_target_graded = true;
+  expect_error([&] { evaluate_objective(with, c, h, t); }, ErrorKind::kInternal, "group target");
+  t.groups_graded = y;
+  EXPECT_NEAR(evaluate_objective(with, c, h, t).statistics.terms.at("groups"), expected, 1e-6);
+}
+
 // The gradient-cached step (micro-batches of 6 over 20 nodes) against the plain step.
 void expect_cached_step_matches_plain(TrainConfig c) {
   c.micro_batch = 6;  // 20 nodes in passes of 6, 6, 6, 2
   const torch::Tensor images = random_images(c, 11);
   TrainingModel plain = make_training_model(c);
   TrainingModel cached = make_training_model(c);
-  const StepStatistics a = compute_step_gradients(plain, c, images, {tiny_severity(), {}}, false);
-  const StepStatistics b = compute_step_gradients(cached, c, images, {tiny_severity(), {}}, true);
+  const StepStatistics a = compute_step_gradients(plain, c, images, severity_targets(), false);
+  const StepStatistics b = compute_step_gradients(cached, c, images, severity_targets(), true);
   EXPECT_NEAR(a.terms.at("loss"), b.terms.at("loss"), 1e-5 * std::max(1.0, std::abs(a.terms.at("loss"))));
 
   // 1e-5 relative to the tensor's size: the projector's BatchNorm can make encoder gradients of
@@ -440,7 +537,7 @@ TEST_P(Descent, RepeatedStepsOnOneBatchLowerItsLoss) {
   o.lr = 0.02;
   std::vector<double> losses;
   for (int step = 0; step < 12; ++step) {
-    const StepStatistics s = compute_step_gradients(model, c, images, {tiny_severity(), {}}, false);
+    const StepStatistics s = compute_step_gradients(model, c, images, severity_targets(), false);
     losses.push_back(s.terms.at("loss"));
     sgd_update(model.trainable_parameters(c), momentum, o, o.lr);
   }
@@ -470,7 +567,7 @@ TEST(TrainStep, EveryAblationGivesAFiniteLossAndEncoderGradients) {
     TrainConfig c = tiny_config();
     ablations[i](c);
     TrainingModel model = make_training_model(c);
-    const StepStatistics s = compute_step_gradients(model, c, images, {tiny_severity(), {}}, false);
+    const StepStatistics s = compute_step_gradients(model, c, images, severity_targets(), false);
     EXPECT_TRUE(std::isfinite(s.terms.at("loss"))) << "ablation " << i;
     EXPECT_TRUE(model.encoder->parameters()[0].grad().defined()) << "ablation " << i;
     if (c.relations.branch_weights == BranchWeightMode::kTrained) {
@@ -591,6 +688,23 @@ TEST(Trainer, AdamWithTheQualityTargetResumesBitForBit) {
   EXPECT_EQ(s.momentum.size(), 2 * parameters);  // m and v of every parameter
   EXPECT_TRUE(s.momentum.count("model.quality_head.weight.v"));
   EXPECT_NE(s.model.quality_head->weight.abs().sum().item<double>(), 0.0);  // the head has moved
+}
+
+// The group head and its Adam moments go through the checkpoint; the data path gives the targets.
+TEST(Trainer, TheGroupTargetTrainsAndResumesBitForBit) {
+  TrainConfig c = tiny_config();
+  c.optimizer.kind = OptimizerKind::kAdam;
+  c.optimizer.lr = 1e-3;
+  c.group_target = 2.0;
+  c.group_target_graded = true;
+  expect_run_resumes_bit_for_bit(c, {"groups"});
+  test::TempDir dir;
+  TrainRunOptions o = run_options(dir.path("run"));
+  o.stop_after = 1;
+  run_training(c, o);
+  const TrainingState s = load_checkpoint(run_checkpoint_path(dir.path("run")));
+  EXPECT_TRUE(s.momentum.count("model.group_head.bias.m"));
+  EXPECT_NE(s.model.group_head->bias.abs().sum().item<double>(), 0.0);  // the head has moved
 }
 
 TEST(Trainer, RunFolderMistakesAreUsageErrors) {
