@@ -55,6 +55,10 @@ std::vector<torch::Tensor> extract_dataset_features(const Dataset& dataset, cons
                                                     std::vector<std::string>& failures,
                                                     const std::function<void()>& on_item_done = {});
 
+// Leaves out the items whose features could not be computed (undefined or empty tensors), from
+// both the dataset and the features.
+void drop_failed_items(Dataset& dataset, std::vector<torch::Tensor>& features);
+
 }  // namespace shamisa
 
 #endif  // SHAMISA_BASELINES_H_

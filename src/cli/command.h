@@ -31,6 +31,7 @@ void register_distort_commands(Registration r);
 void register_eval_commands(Registration r);
 void register_train_commands(Registration r);
 void register_relate_commands(Registration r);
+void register_model_commands(Registration r);
 
 // Exit code of a batch: success, partial failure (5), or the input error code (3) when every
 // input failed.

@@ -13,6 +13,8 @@
 #include "shamisa/evaluation.h"
 #include "shamisa/image_io.h"
 #include "shamisa/progress.h"
+#include "shamisa/quality_fit.h"
+#include "shamisa/quality_model.h"
 #include "shamisa/model_paths.h"
 #include "shamisa/relational_evaluation.h"
 #include "shamisa/training_model.h"
@@ -68,20 +70,6 @@ void print_text(const EvaluationResult& r) {
               << fixed(t.agreement.plcc) << '\n';
 }
 
-// Items whose features could not be computed are left out of the ridge protocol.
-void drop_failed(Dataset& d, std::vector<torch::Tensor>& features) {
-  Dataset kept = d;
-  kept.items.clear();
-  std::vector<torch::Tensor> kept_features;
-  for (std::size_t i = 0; i < d.items.size(); ++i)
-    if (features[i].defined() && features[i].numel() > 0) {
-      kept.items.push_back(d.items[i]);
-      kept_features.push_back(features[i]);
-    }
-  d = std::move(kept);
-  features = std::move(kept_features);
-}
-
 int run_eval(const EvalArgs& a, const GlobalOptions& globals) {
   if (a.lower_better && a.higher_better) throw_usage_error("--lower-better", "contradicts --higher-better");
   std::optional<bool> direction;
@@ -129,7 +117,7 @@ int run_eval(const EvalArgs& a, const GlobalOptions& globals) {
       ProgressReporter progress(source->name() + " " + d.name, std::int64_t(d.items.size()), globals.show_progress());
       std::vector<torch::Tensor> f = extract_dataset_features(d, *source, failures, [&] { progress.advance(); });
       progress.finish();
-      drop_failed(d, f);
+      drop_failed_items(d, f);
       return f;
     };
     std::vector<torch::Tensor> features = extract(dataset);
@@ -153,26 +141,41 @@ int run_eval(const EvalArgs& a, const GlobalOptions& globals) {
 }
 
 struct CompareArgs {
-  std::string ref, dist, metric = "shamisa";
+  std::string ref, dist, metric = "shamisa", model;
   bool json = false;
 };
 
 int run_compare(const CompareArgs& a) {
-  if (a.metric == "shamisa")
-    throw_model_error("--metric shamisa", "no SHAMISA model file exists yet; use --metric psnr|ssim|ms-ssim|gmsd");
-  const auto scorer = make_metric_scorer(a.metric);
-  const cv::Mat dist = decode_image_file(a.dist).rgb;
-  double value;
-  if (scorer->info().full_reference) {
-    const cv::Mat ref = decode_image_file(a.ref).rgb;
-    value = score_image(*scorer, a.dist, &ref, dist);
+  double value = 0.0;
+  bool lower_better = false;
+  std::string model_name;
+  if (a.metric == "shamisa") {
+    QualityModel model = load_quality_model(a.model);
+    if (!model.fr_head) throw_model_error(model.name, "has no full-reference head; fit one with 'shamisa fit --fr'");
+    const cv::Mat ref = read_image_rgb8(a.ref), dist = read_image_rgb8(a.dist);
+    if (ref.size() != dist.size()) {
+      throw_input_error(a.dist, "is " + std::to_string(dist.cols) + "x" + std::to_string(dist.rows) + " but " + a.ref +
+                                    " is " + std::to_string(ref.cols) + "x" + std::to_string(ref.rows));
+    }
+    value = fr_score_100(*model.fr_head, quality_fr_features(model, ref, dist));
+    model_name = model.name;
   } else {
-    value = score_image(*scorer, a.dist, nullptr, dist);
+    if (!a.model.empty()) throw_usage_error("--model", "is for --metric shamisa");
+    const auto scorer = make_metric_scorer(a.metric);
+    const cv::Mat dist = decode_image_file(a.dist).rgb;
+    if (scorer->info().full_reference) {
+      const cv::Mat ref = decode_image_file(a.ref).rgb;
+      value = score_image(*scorer, a.dist, &ref, dist);
+    } else {
+      value = score_image(*scorer, a.dist, nullptr, dist);
+    }
+    lower_better = scorer->info().lower_better;
   }
   if (a.json) {
     nlohmann::ordered_json j = {{"metric", a.metric}, {"reference", a.ref}, {"distorted", a.dist},
                                 {"score", std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json("inf")},
-                                {"lower_better", scorer->info().lower_better}};
+                                {"lower_better", lower_better}};
+    if (!model_name.empty()) j["model"] = model_name;
     std::cout << j.dump(2) << '\n';
   } else {
     std::cout << "metric,score\n" << a.metric << ',' << (std::isfinite(value) ? fixed(value, 6) : "inf") << '\n';
@@ -224,6 +227,8 @@ void register_eval_commands(Registration r) {
   compare->add_option("dist", c->dist, "Distorted image")->required();
   compare->add_option("--metric", c->metric, "shamisa, psnr, ssim, ms-ssim, gmsd (or brisque, niqe on DIST alone)")
       ->capture_default_str();
+  compare->add_option("--model", c->model, "With --metric shamisa: the model file (default: models/" +
+                                               std::string(kDefaultQualityModel) + ")");
   compare->add_flag("--json", c->json, "JSON output");
   compare->callback([c, &action] { action = [c] { return run_compare(*c); }; });
 }

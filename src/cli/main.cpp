@@ -33,6 +33,7 @@ int run(int argc, char** argv) {
   cli::register_eval_commands({app, globals, action});
   cli::register_train_commands({app, globals, action});
   cli::register_relate_commands({app, globals, action});
+  cli::register_model_commands({app, globals, action});
 
   try {
     app.parse(argc, argv);

@@ -196,4 +196,18 @@ std::vector<torch::Tensor> extract_dataset_features(const Dataset& dataset, cons
   return features;
 }
 
+void drop_failed_items(Dataset& dataset, std::vector<torch::Tensor>& features) {
+  Dataset kept = dataset;
+  kept.items.clear();
+  std::vector<torch::Tensor> kept_features;
+  for (std::size_t i = 0; i < dataset.items.size(); ++i) {
+    if (features[i].defined() && features[i].numel() > 0) {
+      kept.items.push_back(dataset.items[i]);
+      kept_features.push_back(features[i]);
+    }
+  }
+  dataset = std::move(kept);
+  features = std::move(kept_features);
+}
+
 }  // namespace shamisa

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <filesystem>
 
+#include <glob.h>
+
 namespace shamisa {
 
 namespace fs = std::filesystem;
@@ -20,6 +22,18 @@ std::vector<std::string> expand_image_paths(const std::vector<std::string>& path
   std::vector<std::string> out;
   for (const std::string& path : paths) {
     std::error_code ec;
+    if (!fs::exists(path, ec) && path.find_first_of("*?[") != std::string::npos) {
+      // A pattern the shell did not expand (quoted, or from a script): its matches, sorted.
+      glob_t matches{};
+      if (glob(path.c_str(), 0, nullptr, &matches) == 0) {
+        std::vector<std::string> matched(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
+        globfree(&matches);
+        const std::vector<std::string> expanded = expand_image_paths(matched, recursive);  // folders among them
+        out.insert(out.end(), expanded.begin(), expanded.end());
+        continue;
+      }
+      globfree(&matches);
+    }
     if (!fs::is_directory(path, ec)) {
       out.push_back(path);
       continue;
