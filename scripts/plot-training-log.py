@@ -31,7 +31,10 @@ def main():
         lines = [json.loads(l) for l in open(path) if l.strip()]
         runs.append((label or path, lines))
     terms = ["loss", "var", "cov", "inv_total", "graph_reg", "ot"]
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
+    # The auxiliary targets' terms, when a run has them (loss.group_target, loss.quality_target).
+    terms += [t for t in ("groups", "quality") if any(t in l for _, lines in runs for l in lines)]
+    columns = (len(terms) + 1) // 2
+    fig, axes = plt.subplots(2, columns, figsize=(4.4 * columns, 7))
     for ax, term in zip(axes.flat, terms):
         for label, lines in runs:
             pts = [(l["step"], l[term]) for l in lines if term in l]
