@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 #include <limits>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -76,15 +77,17 @@ int run_eval(const EvalArgs& a, const GlobalOptions& globals) {
   if (a.lower_better) direction = true;
   if (a.higher_better) direction = false;
   const bool from_checkpoint = !a.checkpoint.empty();
-  if (a.metric == "shamisa" && !from_checkpoint)
-    throw_model_error("--metric shamisa", "no SHAMISA model file exists yet; use --checkpoint RUN/checkpoint.safetensors "
-                                          "or a baseline metric (psnr, ssim, ms-ssim, gmsd, brisque, niqe)");
+  // --metric shamisa without --checkpoint: a quality model file (--model, or the default one).
+  const bool from_model = a.metric == "shamisa" && !from_checkpoint;
+  if (from_checkpoint && !a.model.empty()) throw_usage_error("--checkpoint", "cannot be combined with --model");
   if (from_checkpoint && a.metric != "shamisa") throw_usage_error("--checkpoint", "cannot be combined with --metric " + a.metric);
   if (from_checkpoint && a.protocol == "direct") throw_usage_error("--checkpoint", "gives features; use --protocol ridge");
   const bool relational = a.metric == "relational";
-  if (!a.model.empty() && !relational) throw_usage_error("--model", "applies to --metric relational only (for now)");
-  const bool full_reference = !from_checkpoint && (relational || find_baseline_metric(a.metric).full_reference);
-  const std::string protocol = a.protocol.empty() ? (from_checkpoint ? "ridge" : "direct") : a.protocol;
+  if (!a.model.empty() && !relational && !from_model)
+    throw_usage_error("--model", "applies to --metric shamisa and --metric relational");
+  const bool full_reference =
+      !from_checkpoint && !from_model && (relational || find_baseline_metric(a.metric).full_reference);
+  const std::string protocol = a.protocol.empty() ? (from_checkpoint || from_model ? "ridge" : "direct") : a.protocol;
   if (protocol != "direct" && protocol != "ridge")
     throw_usage_error("--protocol", "expected direct or ridge, got '" + protocol + "'");
   const bool has_cross = !a.cross.csv.empty() || !a.cross.preset.empty();
@@ -93,7 +96,22 @@ int run_eval(const EvalArgs& a, const GlobalOptions& globals) {
   Dataset dataset = load(a.dataset, "--dataset", direction);
   std::vector<std::string> failures;
   EvaluationResult result;
-  if (protocol == "direct") {
+  std::optional<QualityModel> model;
+  if (from_model) model = load_quality_model(a.model);
+  if (protocol == "direct" && from_model) {
+    // The model's own NR head: the scores `shamisa score` gives, correlated with the dataset's.
+    if (!model->nr_head) throw_model_error(model->name, "has no no-reference head; use --protocol ridge or fit one");
+    const auto source = make_quality_feature_source(*model, false);
+    ProgressReporter progress(source->name(), std::int64_t(dataset.items.size()), globals.show_progress());
+    const std::vector<torch::Tensor> features =
+        extract_dataset_features(dataset, *source, failures, [&] { progress.advance(); });
+    progress.finish();
+    std::vector<double> predictions(features.size(), std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t i = 0; i < features.size(); ++i) {
+      if (features[i].defined()) predictions[i] = head_score_100(*model->nr_head, head_prediction(*model->nr_head, features[i]));
+    }
+    result = evaluate_direct(dataset, predictions, false, source->name());
+  } else if (protocol == "direct") {
     const auto scorer = relational ? make_relational_metric(a.model.empty() ? default_model_file(kDefaultRelationalModel)
                                                                              : a.model)
                                    : make_metric_scorer(a.metric);
@@ -104,9 +122,11 @@ int run_eval(const EvalArgs& a, const GlobalOptions& globals) {
   } else {
     if (full_reference)
       throw_usage_error("--protocol ridge", a.metric + " gives a single number, not features; ridge needs a feature source "
-                                           "(brisque, niqe or --checkpoint)");
+                                           "(brisque, niqe, shamisa or --checkpoint)");
     std::unique_ptr<FeatureSource> source;
-    if (from_checkpoint) {
+    if (from_model) {
+      source = make_quality_feature_source(*model, false);
+    } else if (from_checkpoint) {
       const TrainingState state = load_checkpoint(a.checkpoint);
       source = make_encoder_feature_source(state.model.encoder, state.config.item.crop,
                                            "shamisa:" + state.config.name + "@" + std::to_string(state.step));
@@ -206,8 +226,10 @@ void register_eval_commands(Registration r) {
   add_dataset_options(eval, e->cross, "cross");
   eval->add_option("--metric", e->metric, "shamisa, psnr, ssim, ms-ssim, gmsd, brisque, niqe or relational (q(X|REF))")
       ->capture_default_str();
-  eval->add_option("--model", e->model, "With --metric relational: the relational model file (default: models/" +
-                                            std::string(kDefaultRelationalModel) + ")");
+  eval->add_option("--model", e->model, "With --metric shamisa: the quality model file (default: models/" +
+                                            std::string(kDefaultQualityModel) + "; ridge on its features, or direct "
+                                            "with its NR head); with --metric relational: the relational model (default: "
+                                            "models/" + std::string(kDefaultRelationalModel) + ")");
   eval->add_option("--protocol", e->protocol,
                    "direct: correlate the metric's output over the dataset; ridge: the 10-split protocol with a "
                    "ridge head on the metric's features (brisque, niqe)");

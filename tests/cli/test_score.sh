@@ -42,6 +42,23 @@ run fit --model "$WORK/nr.safetensors" --dataset "$WORK/synth/scored.csv" --out 
 expect_rc 2 "a negative alpha"
 MODEL="$WORK/m.safetensors"
 
+run eval --dataset "$WORK/synth/scored.csv" --model "$MODEL" --json --threads 1
+expect_rc 0 "eval: the ridge protocol on the model's features"
+python3 - "$WORK/out" <<'PY' || fail "eval --model JSON"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["protocol"] == "ridge" and j["metric"] == "shamisa:tiny-model" and j["n_images"] > 100, j
+PY
+run eval --dataset "$WORK/synth/scored.csv" --model "$MODEL" --protocol direct --json --threads 1
+expect_rc 0 "eval: the model's own NR head"
+python3 - "$WORK/out" <<'PY' || fail "eval --protocol direct --model JSON"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["protocol"] == "direct" and -1 <= j["srcc"] <= 1, j
+PY
+run eval --dataset "$WORK/synth/scored.csv" --model "$WORK/bare.safetensors" --protocol direct
+expect_rc 4 "eval --protocol direct with a model without an NR head"
+
 run model info "$MODEL" --json
 expect_rc 0 "model info --json"
 python3 - "$WORK/out" <<'PY' || fail "model header"
