@@ -51,6 +51,7 @@ std::vector<double> score_dataset(const Dataset& dataset, const MetricScorer& sc
 std::unique_ptr<FeatureSource> make_baseline_feature_source(const std::string& name);
 
 // Extracts features for every item in parallel (failures as in score_dataset, with an empty tensor).
+// `failures` gets one message per failed item, in item order.
 std::vector<torch::Tensor> extract_dataset_features(const Dataset& dataset, const FeatureSource& source,
                                                     std::vector<std::string>& failures,
                                                     const std::function<void()>& on_item_done = {});

@@ -48,6 +48,14 @@ std::vector<cv::Mat> protocol_crops(const cv::Mat& rgb8, int crop);
 // else in the module, so concurrent calls on one encoder in eval mode are safe.
 torch::Tensor encoder_protocol_features(ResNetEncoder& encoder, const cv::Mat& rgb8, int crop);
 
+// The same encoding before the pairing: [10, d] float32, row j = h of protocol crop j (0-4 full
+// scale, 5-9 half scale). Same eval-mode contract.
+torch::Tensor encoder_protocol_rows(ResNetEncoder& encoder, const cv::Mat& rgb8, int crop);
+
+// [10, k] rows in protocol_crops order -> [5, 2k], row i = [row i ; row 5 + i] (a crop at both
+// scales). Usage error for another number of rows.
+torch::Tensor pair_protocol_scales(const torch::Tensor& rows);
+
 // A FeatureSource whose features(item) reads item.image (read_image_rgb8: default decoding,
 // EXIF orientation applied, 16-bit and float rounded to 8 bits) and returns
 // encoder_protocol_features(encoder, image, crop); name() is `name`.

@@ -19,8 +19,9 @@ namespace shamisa {
 
 // The model's NR features of item.image, or (full_reference) its FR features of item.image
 // against item.ref. Shares the model's networks (in eval mode): keep the model alive and do not
-// train it while the source is in use. Thread-safe. Input errors name the file; a full-reference
-// source on an item without a reference is an input error.
+// train it while the source is in use. Thread-safe; a full-reference source encodes each reference
+// once and keeps its embedding. Input errors name the file; a full-reference source on an item
+// without a reference is an input error.
 std::unique_ptr<FeatureSource> make_quality_feature_source(QualityModel& model, bool full_reference);
 
 struct HeadFitOptions {

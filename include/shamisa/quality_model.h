@@ -73,8 +73,16 @@ QualityModel load_quality_model(const std::string& path);
 
 // NR features of an 8-bit RGB image: [5, 2·feature_dim] (encoder_protocol_features).
 torch::Tensor quality_nr_features(QualityModel& model, const cv::Mat& rgb8);
+// What one image contributes to FR features: the projector outputs z of its 10 protocol crops,
+// [10, projector_out], so that a reference shared by many images is encoded once.
+struct FrEmbedding {
+  cv::Size size;
+  torch::Tensor z;
+};
+FrEmbedding quality_fr_embedding(QualityModel& model, const cv::Mat& rgb8);
 // FR features: [5, 2·projector_out], row i = [|z_ref − z_dist| full ; the same at half scale] for
 // the protocol's crop i. The two images must have the same size (input error otherwise).
+torch::Tensor quality_fr_features(const FrEmbedding& ref, const FrEmbedding& dist);
 torch::Tensor quality_fr_features(QualityModel& model, const cv::Mat& ref8, const cv::Mat& dist8);
 
 // The head's prediction for one image's features [crops, d] (mean of the crop predictions).
@@ -82,6 +90,9 @@ double head_prediction(const QualityHead& head, const torch::Tensor& features);
 // A prediction on the head's target scale mapped to [0, 100], higher is better:
 // 100·(p − lo)/(hi − lo), flipped for a lower-better scale, clamped to [0, 100].
 double head_score_100(const QualityHead& head, double prediction);
+
+// The NR score on [0, 100] of one image's features: head_score_100 of head_prediction.
+double nr_score_100(const QualityHead& head, const torch::Tensor& features);
 
 // The full-reference score on [0, 100] for FR features u: relative to identical images, whose u is
 // 0, so that an image compared with itself scores exactly 100, the best possible:

@@ -29,12 +29,11 @@ struct BatchTargets {
   // [N] float32 in node order: 1 for a reference, its dist_ssim for a distorted crop; undefined
   // when the items carry no dist_ssim. Needed only when config.quality_target > 0.
   torch::Tensor quality;
-  // [N, 7] float32 in node order, groups in distortion_groups() order: for a distorted node, 1
-  // where its chain (composition f at level l) holds a distortion of that group, else 0; 0 for a
-  // reference. `groups_graded` holds (s + 1)/5 in place of the 1, s the step's severity index.
-  // Both are filled whenever the items carry their compositions (the data path always does).
+  // [N, 7] float32 in node order, groups in distortion_groups() order: for a distorted node,
+  // (s + 1)/5 where its chain (composition f at level l) holds a distortion of that group with
+  // severity index s, else 0; 0 for a reference. Presence is groups > 0. Filled whenever the items
+  // carry their compositions (the data path always does).
   torch::Tensor groups;
-  torch::Tensor groups_graded;
 };
 BatchTargets batch_targets(const TrainingBatch& batch);
 
@@ -66,7 +65,7 @@ struct ObjectiveOutput {
 // on the projector output with ARNIQA's positives. With config.quality_target > 0 the loss also
 // holds quality_target × mean((quality_head(h) − targets.quality)²); with config.group_target > 0,
 // group_target × the mean binary cross-entropy of group_head(ĥ)'s logits against targets.groups
-// (or groups_graded), logged as "groups"; ĥ is h with each column standardised over the batch
+// (graded) or its presence (targets.groups > 0), logged as "groups"; ĥ is h with each column standardised over the batch
 // (minus its mean, over its standard deviation + 1e-5). The head sees the unit-norm h
 // itself: h of a random encoder are nearly parallel, so a larger input scale would multiply the
 // curvature along their common direction and make SGD at cpu-default's rate diverge.

@@ -108,7 +108,7 @@ int run_eval(const EvalArgs& a, const GlobalOptions& globals) {
     progress.finish();
     std::vector<double> predictions(features.size(), std::numeric_limits<double>::quiet_NaN());
     for (std::size_t i = 0; i < features.size(); ++i) {
-      if (features[i].defined()) predictions[i] = head_score_100(*model->nr_head, head_prediction(*model->nr_head, features[i]));
+      if (features[i].defined()) predictions[i] = nr_score_100(*model->nr_head, features[i]);
     }
     result = evaluate_direct(dataset, predictions, false, source->name());
   } else if (protocol == "direct") {
@@ -173,11 +173,12 @@ int run_compare(const CompareArgs& a) {
     QualityModel model = load_quality_model(a.model);
     if (!model.fr_head) throw_model_error(model.name, "has no full-reference head; fit one with 'shamisa fit --fr'");
     const cv::Mat ref = read_image_rgb8(a.ref), dist = read_image_rgb8(a.dist);
-    if (ref.size() != dist.size()) {
-      throw_input_error(a.dist, "is " + std::to_string(dist.cols) + "x" + std::to_string(dist.rows) + " but " + a.ref +
-                                    " is " + std::to_string(ref.cols) + "x" + std::to_string(ref.rows));
+    try {
+      value = fr_score_100(*model.fr_head, quality_fr_features(model, ref, dist));
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kInput) throw;
+      throw_input_error(a.dist, e.what());  // the size check, naming the file
     }
-    value = fr_score_100(*model.fr_head, quality_fr_features(model, ref, dist));
     model_name = model.name;
   } else {
     if (!a.model.empty()) throw_usage_error("--model", "is for --metric shamisa");

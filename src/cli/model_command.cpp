@@ -143,7 +143,7 @@ int run_score(const ScoreOptions& o, const GlobalOptions& globals) {
   const std::vector<torch::Tensor> features = extract_dataset_features(batch, *source, failures, [&] { progress.advance(); });
   progress.finish();
 
-  // Failures come back in item order, one message per item without features.
+  // One failure message per item without features, in item order (extract_dataset_features).
   std::size_t next_failure = 0;
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
   if (format == OutputFormat::kCsv) std::cout << csv_row({"path", "score", "error"});
@@ -155,7 +155,7 @@ int run_score(const ScoreOptions& o, const GlobalOptions& globals) {
       else results.push_back({{"path", paths[i]}, {"error", message}});
       continue;
     }
-    const double score = head_score_100(*m.nr_head, head_prediction(*m.nr_head, features[i]));
+    const double score = nr_score_100(*m.nr_head, features[i]);
     if (format == OutputFormat::kCsv) std::cout << csv_row({paths[i], score_text(score), ""});
     else results.push_back({{"path", paths[i]}, {"score", std::stod(score_text(score))}});
   }

@@ -79,12 +79,22 @@ std::vector<cv::Mat> protocol_crops(const cv::Mat& rgb8, int crop) {
   return crops;
 }
 
-torch::Tensor encoder_protocol_features(ResNetEncoder& encoder, const cv::Mat& rgb8, int crop) {
+torch::Tensor encoder_protocol_rows(ResNetEncoder& encoder, const cv::Mat& rgb8, int crop) {
   require_eval_mode(encoder);
   const torch::Tensor batch = images_to_batch(protocol_crops(rgb8, crop), kImageNetNormalization);
   torch::NoGradGuard no_grad;
-  const torch::Tensor h = encoder->forward_normalized(batch).to(torch::kFloat32);
-  return torch::cat({h.slice(0, 0, kCropsPerScale), h.slice(0, kCropsPerScale, 2 * kCropsPerScale)}, 1);
+  return encoder->forward_normalized(batch).to(torch::kFloat32);
+}
+
+torch::Tensor pair_protocol_scales(const torch::Tensor& rows) {
+  if (!rows.defined() || rows.dim() != 2 || rows.size(0) != 2 * kCropsPerScale) {
+    throw_usage_error("protocol features", "expects one row per protocol crop (10)");
+  }
+  return torch::cat({rows.slice(0, 0, kCropsPerScale), rows.slice(0, kCropsPerScale, 2 * kCropsPerScale)}, 1);
+}
+
+torch::Tensor encoder_protocol_features(ResNetEncoder& encoder, const cv::Mat& rgb8, int crop) {
+  return pair_protocol_scales(encoder_protocol_rows(encoder, rgb8, crop));
 }
 
 std::unique_ptr<FeatureSource> make_encoder_feature_source(ResNetEncoder encoder, int crop, std::string name) {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <mutex>
 
 #include "shamisa/error.h"
 #include "shamisa/image_io.h"
@@ -22,7 +24,7 @@ class QualityFeatureSource : public FeatureSource {
     try {
       if (!full_reference_) return quality_nr_features(model_, image);
       if (item.ref.empty()) throw_input_error(item.image, "has no reference image (full-reference features need one)");
-      return quality_fr_features(model_, read_image_rgb8(item.ref), image);
+      return quality_fr_features(reference(item.ref), quality_fr_embedding(model_, image));
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::kInput) throw;
       throw_input_error(item.image, e.what());
@@ -30,8 +32,23 @@ class QualityFeatureSource : public FeatureSource {
   }
 
  private:
+  // A reference's embedding, computed once however many images share it (LIVE: 29 for 779).
+  // Two workers may both compute a missing one; the results are identical and the first is kept.
+  FrEmbedding reference(const std::string& path) const {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const auto it = references_.find(path);
+      if (it != references_.end()) return it->second;
+    }
+    FrEmbedding embedding = quality_fr_embedding(model_, read_image_rgb8(path));
+    std::lock_guard<std::mutex> lock(mutex_);
+    return references_.emplace(path, std::move(embedding)).first->second;
+  }
+
   QualityModel& model_;
   bool full_reference_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::string, FrEmbedding> references_;
 };
 
 }  // namespace

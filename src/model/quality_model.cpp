@@ -3,12 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "shamisa/encoder_features.h"
 #include "shamisa/error.h"
 #include "shamisa/model_paths.h"
 #include "shamisa/run_folder.h"
-#include "shamisa/tensor.h"
 #include "shamisa/tensor_archive.h"
 #include "shamisa/version.h"
 
@@ -19,7 +19,6 @@ using nlohmann::json;
 
 constexpr char kModelFormat[] = "shamisa-quality-model";
 constexpr int kModelFormatVersion = 1;
-constexpr int kCropsPerScale = 5;
 
 NamedTensors network_state(const QualityModel& m) {
   NamedTensors out;
@@ -34,13 +33,6 @@ void make_networks(QualityModel& m) {
   m.encoder = ResNetEncoder(c.encoder, 0);
   m.projector = Projector(m.encoder->feature_dim(), c.projector_hidden, c.projector_out, 0, 1.0,
                           c.projector_batch_norm, c.projector_output_batch_norm);
-}
-
-void copy_module(const torch::nn::Module& from, const torch::nn::Module& to, std::string& problems) {
-  NamedTensors source, targets;
-  append_named(source, "", from, true);
-  append_named(targets, "", to, true);
-  copy_named_tensors({source.begin(), source.end()}, targets, problems);
 }
 
 void set_eval(QualityModel& m) {
@@ -97,9 +89,11 @@ QualityModel quality_model_from_checkpoint(const TrainingState& state, const std
                   {"threads", state.threads},
                   {"code_version", version()}};
   make_networks(m);
+  // The checkpoint names them "model.encoder.*" and "model.projector.*"; the model file without "model.".
+  std::map<std::string, torch::Tensor> source;
+  for (const auto& [key, tensor] : state.model.state()) source.emplace(key.substr(std::string("model.").size()), tensor);
   std::string problems;
-  copy_module(*state.model.encoder, *m.encoder, problems);
-  copy_module(*state.model.projector, *m.projector, problems);
+  copy_named_tensors(source, network_state(m), problems);
   if (!problems.empty()) throw_internal_error("model export", "the checkpoint's networks do not match:" + problems);
   set_eval(m);
   return m;
@@ -191,20 +185,32 @@ torch::Tensor quality_nr_features(QualityModel& m, const cv::Mat& rgb8) {
   return encoder_protocol_features(m.encoder, rgb8, m.crop());
 }
 
-torch::Tensor quality_fr_features(QualityModel& m, const cv::Mat& ref8, const cv::Mat& dist8) {
-  if (ref8.size() != dist8.size()) {
-    throw_input_error("full-reference features", "the images differ in size: " + std::to_string(ref8.cols) + "x" +
-                                                     std::to_string(ref8.rows) + " and " + std::to_string(dist8.cols) +
-                                                     "x" + std::to_string(dist8.rows));
-  }
-  std::vector<cv::Mat> crops = protocol_crops(ref8, m.crop());
-  const std::vector<cv::Mat> dist = protocol_crops(dist8, m.crop());
-  crops.insert(crops.end(), dist.begin(), dist.end());
-  const torch::Tensor batch = images_to_batch(crops, kImageNetNormalization);
+FrEmbedding quality_fr_embedding(QualityModel& m, const cv::Mat& rgb8) {
+  const torch::Tensor h = encoder_protocol_rows(m.encoder, rgb8, m.crop());
   torch::NoGradGuard no_grad;
-  const torch::Tensor z = m.projector->forward(m.encoder->forward_normalized(batch)).to(torch::kFloat32);
-  const torch::Tensor u = (z.slice(0, 0, 2 * kCropsPerScale) - z.slice(0, 2 * kCropsPerScale, 4 * kCropsPerScale)).abs();
-  return torch::cat({u.slice(0, 0, kCropsPerScale), u.slice(0, kCropsPerScale, 2 * kCropsPerScale)}, 1);
+  return {rgb8.size(), m.projector->forward(h).to(torch::kFloat32)};
+}
+
+namespace {
+
+void require_same_size(cv::Size ref, cv::Size dist) {
+  if (ref != dist) {
+    throw_input_error("full-reference features", "the images differ in size: " + std::to_string(ref.width) + "x" +
+                                                     std::to_string(ref.height) + " and " + std::to_string(dist.width) +
+                                                     "x" + std::to_string(dist.height));
+  }
+}
+
+}  // namespace
+
+torch::Tensor quality_fr_features(const FrEmbedding& ref, const FrEmbedding& dist) {
+  require_same_size(ref.size, dist.size);
+  return pair_protocol_scales((ref.z - dist.z).abs());
+}
+
+torch::Tensor quality_fr_features(QualityModel& m, const cv::Mat& ref8, const cv::Mat& dist8) {
+  require_same_size(ref8.size(), dist8.size());  // before encoding either
+  return quality_fr_features(quality_fr_embedding(m, ref8), quality_fr_embedding(m, dist8));
 }
 
 double head_prediction(const QualityHead& head, const torch::Tensor& features) {
@@ -226,6 +232,10 @@ double unit_quality(const QualityHead& head, double prediction) {
 
 double head_score_100(const QualityHead& head, double prediction) {
   return 100.0 * std::clamp(unit_quality(head, prediction), 0.0, 1.0);
+}
+
+double nr_score_100(const QualityHead& head, const torch::Tensor& features) {
+  return head_score_100(head, head_prediction(head, features));
 }
 
 double fr_score_100(const QualityHead& head, const torch::Tensor& features) {

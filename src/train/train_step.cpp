@@ -117,7 +117,7 @@ std::vector<double> batch_variable_severity(const TrainingBatch& batch) {
 
 namespace {
 
-// The group targets of every node in node order ([N, 7] twice: presence, and graded severity).
+// The graded group targets of every node in node order, [N, 7] (BatchTargets::groups).
 void fill_group_targets(const TrainingBatch& batch, BatchTargets& out) {
   const std::vector<std::string>& groups = distortion_groups();
   const std::int64_t g = static_cast<std::int64_t>(groups.size());
@@ -127,9 +127,7 @@ void fill_group_targets(const TrainingBatch& batch, BatchTargets& out) {
     refs += item.refs.size(0);
     dists += item.dists.size(0) * item.dists.size(1) * item.dists.size(2);
   }
-  torch::Tensor presence = torch::zeros({refs + dists, g}, torch::kFloat32);
   torch::Tensor graded = torch::zeros({refs + dists, g}, torch::kFloat32);
-  auto p = presence.accessor<float, 2>();
   auto q = graded.accessor<float, 2>();
   std::int64_t node = refs;  // references are all zero
   for (const TrainingItem& item : batch.items) {
@@ -141,15 +139,13 @@ void fill_group_targets(const TrainingBatch& batch, BatchTargets& out) {
             const auto at = std::find(groups.begin(), groups.end(), step.type->group);
             if (at == groups.end()) throw_internal_error("group targets", "unknown group " + step.type->group);
             const std::int64_t k = at - groups.begin();
-            p[node][k] = 1.0f;
             q[node][k] = static_cast<float>((step.severity.index + 1.0) / 5.0);
           }
         }
       }
     }
   }
-  out.groups = presence;
-  out.groups_graded = graded;
+  out.groups = graded;
 }
 
 }  // namespace
@@ -204,10 +200,11 @@ ObjectiveOutput evaluate_objective(TrainingModel& model, const TrainConfig& conf
     out.statistics.terms["loss"] = out.loss.item<double>();
   }
   if (config.group_target > 0.0) {
-    const torch::Tensor& wanted = config.group_target_graded ? targets.groups_graded : targets.groups;
-    if (!model.group_head || !wanted.defined() || wanted.size(0) != layout.nodes()) {
+    if (!model.group_head || !targets.groups.defined() || targets.groups.size(0) != layout.nodes()) {
       throw_internal_error("objective", "the group target needs the head and one row of targets per node");
     }
+    const torch::Tensor wanted =
+        config.group_target_graded ? targets.groups : targets.groups.gt(0).to(torch::kFloat32);
     const torch::Tensor error =
         torch::binary_cross_entropy_with_logits(model.group_head->forward(batch_standardised(h)), wanted);
     out.loss = out.loss + config.group_target * error;

@@ -397,21 +397,20 @@ TEST(TrainStep, GroupTargetsMarkTheGroupsOfEachNodesChain) {
 
   const BatchTargets t = batch_targets(batch);
   ASSERT_EQ(t.groups.sizes(), (std::vector<std::int64_t>{28, 7}));
-  ASSERT_EQ(t.groups_graded.sizes(), t.groups.sizes());
   const std::vector<std::string>& groups = distortion_groups();
   auto column = [&](const std::string& group) {
     return std::find(groups.begin(), groups.end(), group) - groups.begin();
   };
   for (int v = 0; v < 4; ++v) EXPECT_EQ(t.groups[layout.ref_node(0, v)].sum().item<float>(), 0.0f);
   for (int v = 0; v < 4; ++v) {
-    const torch::Tensor row = t.groups[layout.dist_node(0, v, 0, 1)];
-    const torch::Tensor graded = t.groups_graded[layout.dist_node(0, v, 0, 1)];
+    const torch::Tensor graded = t.groups[layout.dist_node(0, v, 0, 1)];
+    const torch::Tensor row = graded.gt(0).to(torch::kFloat32);  // presence
     EXPECT_EQ(row.sum().item<float>(), 2.0f);
     EXPECT_EQ(row[column("blur")].item<float>(), 1.0f);
     EXPECT_EQ(row[column("jpeg")].item<float>(), 1.0f);
     EXPECT_FLOAT_EQ(graded[column("blur")].item<float>(), 0.4f);         // s = 1
     EXPECT_FLOAT_EQ(graded[column("jpeg")].item<float>(), 0.8f);  // level 1: s = 3
-    const torch::Tensor other = t.groups_graded[layout.dist_node(0, v, 1, 2)];
+    const torch::Tensor other = t.groups[layout.dist_node(0, v, 1, 2)];
     EXPECT_FLOAT_EQ(other[column("noise")].item<float>(), 0.3f);  // level 2: s = 0.5
     EXPECT_FLOAT_EQ(other.sum().item<float>(), 0.3f);
   }
@@ -422,7 +421,8 @@ TEST(TrainStep, GroupTargetsMarkTheGroupsOfEachNodesChain) {
 
 // The auxiliary group term against hand arithmetic: the head reads h with each column standardised
 // over the batch; with weights on column 0 only, logit_ik = w_k · (h_i0 − mean_0)/sd_0 + bias_k,
-// and the term adds group_target × the mean over N × 7 of BCE(logit_ik, y_ik).
+// and the term adds group_target × the mean over N × 7 of BCE(logit_ik, y_ik), with y the graded
+// targets or (the default) their presence y > 0.
 TEST(TrainStep, GroupTargetAddsTheWeightedCrossEntropyOfTheHead) {
   TrainConfig c = tiny_config(Objective::kVicreg);
   const std::int64_t n = train_batch_layout(c).nodes();  // 20
@@ -442,7 +442,7 @@ TEST(TrainStep, GroupTargetAddsTheWeightedCrossEntropyOfTheHead) {
     h[i][1] = 7.0f;                       // constant: standardises to 0
   }
   torch::Tensor y = torch::zeros({n, 7});
-  double sum = 0.0;
+  double sum = 0.0, presence_sum = 0.0;
   for (std::int64_t i = 0; i < n; ++i) {
     for (int k = 0; k < 7; ++k) {
       const double target = (i + k) % 3 == 0 ? 1.0 : ((i + k) % 3 == 1 ? 0.4 : 0.0);
@@ -450,9 +450,11 @@ TEST(TrainStep, GroupTargetAddsTheWeightedCrossEntropyOfTheHead) {
       const double x = 0.5 * (k - 3) + 0.1 * (k + 1) * ((i % 4) - 1.5) / (std::sqrt(1.25) + 1e-5);
       const double p = 1.0 / (1.0 + std::exp(-x));
       sum += -(target * std::log(p) + (1.0 - target) * std::log(1.0 - p));
+      presence_sum += target > 0 ? -std::log(p) : -std::log(1.0 - p);
     }
   }
   const double expected = sum / static_cast<double>(n * 7);
+  const double expected_presence = presence_sum / static_cast<double>(n * 7);
   {
     torch::NoGradGuard no_grad;
     for (int k = 0; k < 7; ++k) with.group_head->weight[k][0] = 0.1f * static_cast<float>(k + 1);
@@ -462,14 +464,13 @@ TEST(TrainStep, GroupTargetAddsTheWeightedCrossEntropyOfTheHead) {
   t.groups = y;
   const ObjectiveOutput a = evaluate_objective(without, tiny_config(Objective::kVicreg), h, t);
   const ObjectiveOutput b = evaluate_objective(with, c, h, t);
-  EXPECT_NEAR(b.statistics.terms.at("groups"), expected, 1e-6);
-  EXPECT_NEAR(b.loss.item<double>() - a.loss.item<double>(), 0.75 * expected, 1e-4);
+  EXPECT_NEAR(b.statistics.terms.at("groups"), expected_presence, 1e-6);
+  EXPECT_NEAR(b.loss.item<double>() - a.loss.item<double>(), 0.75 * expected_presence, 1e-4);
   EXPECT_FALSE(a.statistics.terms.count("groups"));
-  // The graded switch reads the other target.
+  // The graded switch reads the graded values themselves.
   c.group_target_graded = true;
-  expect_error([&] { evaluate_objective(with, c, h, t); }, ErrorKind::kInternal, "group target");
-  t.groups_graded = y;
   EXPECT_NEAR(evaluate_objective(with, c, h, t).statistics.terms.at("groups"), expected, 1e-6);
+  expect_error([&] { evaluate_objective(with, c, h, BatchTargets{}); }, ErrorKind::kInternal, "group target");
 }
 
 // The gradient-cached step (micro-batches of 6 over 20 nodes) against the plain step.
