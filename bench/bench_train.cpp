@@ -3,8 +3,6 @@
 // the rendering of one batch (the data pipeline's share).
 //   build/bench/shamisa_bench --benchmark_filter='TrainStep/cpu-default|TrainingBatch'
 //   build/bench/shamisa_bench --benchmark_filter='TrainStep/paper'   # alone: it reports peak RSS
-#include <sys/resource.h>
-
 #include <benchmark/benchmark.h>
 
 #include "shamisa/image_paths.h"
@@ -13,9 +11,12 @@
 #include "shamisa/train_step.h"
 #include "shamisa/training_model.h"
 
+#include "bench_common.h"
+
 namespace {
 
 using namespace shamisa;
+using shamisa_bench::peak_rss_mib;
 
 TrainConfig config_named(const std::string& name) {
   return read_train_config(std::string(SHAMISA_SOURCE_DIR) + "/configs/" + name + ".json");
@@ -23,12 +24,6 @@ TrainConfig config_named(const std::string& name) {
 
 std::vector<std::string> pristine() {
   return expand_image_paths({std::string(SHAMISA_SHARED_DATA) + "/pristine"}, true);
-}
-
-double peak_rss_mib() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
 // Arguments: thread count. One step = compute_step_gradients + sgd_update on the same batch.
