@@ -35,15 +35,30 @@ expect_rc 0 "eval ridge"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["protocol"]=="ridge" and len(r["splits"])==3 and r["alpha"]>0, r' "$WORK/out" \
   || fail "ridge JSON"
 
-# Errors: a missing image (3), unknown metric (2), no model yet (4), FR metric without refs (2).
+# The default model's own NR head (no --model): direct protocol, named after the model.
+run eval --dataset "$WORK/ds/dataset.csv" --protocol direct --json
+expect_rc 0 "eval with the default model"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["metric"] == "shamisa:shamisa-default" and r["n_images"]==130, r' "$WORK/out" \
+  || fail "default-model eval JSON"
+
+# Errors: a missing image (3), unknown metric (2), missing or corrupt model (4), too few references
+# for the ridge splits (3), FR metric without refs (2).
 { cat "$WORK/ds/dataset.csv"; echo "images/nope.png,refs/a.png,x,x,1,1,1"; } >"$WORK/ds/broken.csv"
 run eval --dataset "$WORK/ds/broken.csv" --metric psnr
 expect_rc 3 "missing image"
 expect_stderr "images/nope.png"
 run eval --dataset "$WORK/ds/dataset.csv" --metric vmaf
 expect_rc 2 "unknown metric"
+run eval --dataset "$WORK/ds/dataset.csv" --model "$WORK/nope.safetensors"
+expect_rc 4 "missing model"
+expect_stderr "nope.safetensors"
+head -c 100 "$WORK/ds/dataset.csv" >"$WORK/corrupt.safetensors"
+run eval --dataset "$WORK/ds/dataset.csv" --model "$WORK/corrupt.safetensors"
+expect_rc 4 "corrupt model"
+expect_stderr "corrupt.safetensors"
 run eval --dataset "$WORK/ds/dataset.csv"
-expect_rc 4 "no SHAMISA model yet"
+expect_rc 3 "one reference cannot be split by reference"
+expect_stderr "too few references (1)"
 run eval --dataset "$WORK/ds/noref.csv" --metric psnr
 expect_rc 2 "FR metric on a dataset without refs"
 run eval --metric psnr
