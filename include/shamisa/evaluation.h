@@ -74,6 +74,9 @@ struct RidgeProtocolOptions {
   SplitOptions splits;
   std::vector<double> alphas;           // empty: geomspace(1e-3, 1e3, 100) (ARNIQA-style search)
   std::optional<double> fixed_alpha;    // skip the search
+  // Weights that can only make the prediction worse (RidgePath::fit_sign_constrained, sign from
+  // the dataset's direction): for features that grow with a distortion, as the FR head's.
+  bool sign_constrained = false;
 };
 
 // Ridge protocol on precomputed features (one [crops, d] tensor per item). Alpha: the grid value

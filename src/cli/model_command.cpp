@@ -80,6 +80,9 @@ struct FitOptions {
 int run_fit(const FitOptions& o, const GlobalOptions& globals) {
   if (o.lower_better && o.higher_better) throw_usage_error("fit", "--lower-better and --higher-better exclude each other");
   HeadFitOptions options;
+  // |z_ref - z_dist| only grows with a distortion: an FR head whose weights could reward it would
+  // score some distorted images above identical ones (docs/quality-model.md).
+  options.protocol.sign_constrained = o.full_reference;
   if (o.alpha != "auto") {
     try {
       std::size_t used = 0;

@@ -173,6 +173,17 @@ EvaluationResult evaluate_ridge(const Dataset& dataset, const std::vector<torch:
     paths.emplace_back(X, y);
   }
 
+  // A fit per split; the sign-constrained fits start from the split's previous one (the grid
+  // moves alpha a little at a time, so each solve needs few sweeps).
+  std::vector<std::optional<RidgeModel>> previous(splits.size());
+  auto fit_split = [&](std::size_t s, double a) {
+    if (!options.sign_constrained) return paths[s].fit(a);
+    RidgeModel m = paths[s].fit_sign_constrained(a, dataset.lower_better ? 1.0 : -1.0,
+                                                 previous[s] ? &*previous[s] : nullptr);
+    previous[s] = m;
+    return m;
+  };
+
   double alpha = 0;
   if (options.fixed_alpha) {
     alpha = *options.fixed_alpha;
@@ -185,7 +196,7 @@ EvaluationResult evaluate_ridge(const Dataset& dataset, const std::vector<torch:
       for (std::size_t s = 0; s < splits.size(); ++s) {
         if (splits[s].val.size() < 3) continue;
         // Only the SRCC matters here (and ridge predictions and scores share a scale and sign).
-        const auto pred = predict_items(paths[s].fit(a), features, splits[s].val);
+        const auto pred = predict_items(fit_split(s, a), features, splits[s].val);
         std::vector<double> truth;
         for (int i : splits[s].val) truth.push_back(dataset.items[i].score);
         val_srcc.push_back(srcc(pred, truth));
@@ -211,7 +222,7 @@ EvaluationResult evaluate_ridge(const Dataset& dataset, const std::vector<torch:
 
   std::map<std::string, std::vector<Agreement>> type_runs;
   for (std::size_t s = 0; s < splits.size(); ++s) {
-    const RidgeModel model = paths[s].fit(alpha);
+    const RidgeModel model = fit_split(s, alpha);
     const std::vector<int> test = cross ? all_indices(target.items.size()) : splits[s].test;
     const std::vector<double> pred = predict_items(model, target_features, test);
     r.splits.push_back(ridge_agreement(dataset, target, pred, test));

@@ -82,7 +82,10 @@ HeadFit fit_quality_head(const Dataset& dataset, const std::vector<torch::Tensor
     rows.push_back(f.to(torch::kFloat64));
     targets.insert(targets.end(), static_cast<std::size_t>(f.size(0)), dataset.items[i].score);
   }
-  const RidgeModel ridge = RidgePath(torch::cat(rows, 0), torch::tensor(targets, torch::kFloat64)).fit(alpha);
+  const RidgePath path(torch::cat(rows, 0), torch::tensor(targets, torch::kFloat64));
+  const RidgeModel ridge = options.protocol.sign_constrained
+                               ? path.fit_sign_constrained(alpha, dataset.lower_better ? 1.0 : -1.0)
+                               : path.fit(alpha);
 
   QualityHead& head = out.head;
   head.weights = ridge.weights;
@@ -102,7 +105,10 @@ HeadFit fit_quality_head(const Dataset& dataset, const std::vector<torch::Tensor
                      {"source", dataset.source},
                      {"images", dataset.items.size()},
                      {"lower_better", dataset.lower_better},
-                     {"alpha", options.alpha ? "given" : "validation search (median SRCC over the splits)"}};
+                     {"alpha", options.alpha ? "given" : "validation search (median SRCC over the splits)"},
+                     {"weights", options.protocol.sign_constrained
+                                     ? "sign-constrained: each feature can only lower the predicted quality"
+                                     : "unconstrained"}};
   if (out.protocol) {
     head.trained_on["protocol"] = {{"srcc", out.protocol->overall.srcc},
                                    {"plcc", out.protocol->overall.plcc},

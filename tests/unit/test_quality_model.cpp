@@ -208,5 +208,43 @@ TEST(QualityFit, RecoversALinearRelationAndRecordsTheTarget) {
   expect_error([&] { fit_quality_head(one, {features[0]}, "x", fixed); }, ErrorKind::kUsage, "at least 2 images");
 }
 
+// A sign-constrained head (the FR heads): feature 0 grows with the score and feature 1 falls with
+// it; on a lower-is-better scale only feature 0 may carry weight, and every weight is >= 0, so no
+// feature can predict better quality than zero features. A higher-is-better scale flips the signs.
+TEST(QualityFit, SignConstrainedHeadOnlyLowersQuality) {
+  Dataset d;
+  d.name = "signs";
+  d.lower_better = true;
+  std::vector<torch::Tensor> features;
+  for (int r = 0; r < 8; ++r) {
+    for (int k = 0; k < 5; ++k) {
+      const double score = 10.0 * k + r;
+      d.items.push_back({"img" + std::to_string(r) + "_" + std::to_string(k), "ref" + std::to_string(r), "t", score, ""});
+      torch::Tensor f = torch::zeros({5, 2}, torch::kFloat64);
+      for (int c = 0; c < 5; ++c) {
+        f[c][0] = score / 50.0 + 0.01 * std::sin(r + c);
+        f[c][1] = 1.0 - score / 50.0;
+      }
+      features.push_back(f);
+    }
+  }
+  HeadFitOptions options;
+  options.alpha = 0.1;
+  options.protocol.sign_constrained = true;
+  const HeadFit fit = fit_quality_head(d, features, "signs", options);
+  EXPECT_GE(fit.head.weights.min().item<double>(), 0.0);
+  EXPECT_GT(fit.head.weights[0].item<double>(), 0.0);
+  EXPECT_EQ(fit.head.weights[1].item<double>(), 0.0);
+  EXPECT_EQ(fit.head.trained_on.at("weights"), "sign-constrained: each feature can only lower the predicted quality");
+  HeadFitOptions free_options;
+  free_options.alpha = 0.1;
+  EXPECT_LT(fit_quality_head(d, features, "signs", free_options).head.weights[1].item<double>(), 0.0);
+
+  d.lower_better = false;
+  const HeadFit flipped = fit_quality_head(d, features, "signs", options);
+  EXPECT_LE(flipped.head.weights.max().item<double>(), 0.0);
+  EXPECT_LT(flipped.head.weights[1].item<double>(), 0.0);
+}
+
 }  // namespace
 }  // namespace shamisa

@@ -318,5 +318,69 @@ TEST(RidgePath, BadInputsAreUsageErrors) {
   expect_usage_error([&] { RidgeModel().predict(X); }, "RidgeModel::predict");
 }
 
+// Hand example: centred columns x1 = (1, -1, 0), x2 = (1, 0, -1) shifted by (5, 7), y = (0, 1, -1)
+// shifted by 2. Xc'Xc = [[2, 1], [1, 2]], Xc'yc = (-1, 1); with alpha 1 the ridge is (-1/2, 1/2).
+// Constrained to w >= 0: w1 = 0 and w2 = 1/3 (KKT: the w1 gradient 1/3 + 1 > 0); intercept
+// 2 - 7/3. Constrained to w <= 0: w = (-1/3, 0), intercept 2 + 5/3.
+TEST(RidgePath, SignConstrainedFitByHand) {
+  const torch::Tensor X = torch::tensor({6.0, 8.0, 4.0, 7.0, 5.0, 6.0}, torch::kFloat64).view({3, 2});
+  const torch::Tensor y = torch::tensor({2.0, 3.0, 1.0}, torch::kFloat64);
+  for (RidgeForm form : {RidgeForm::kPrimal, RidgeForm::kDual}) {
+    const RidgePath path(X, y, form);
+    const RidgeModel free = path.fit(1.0);
+    EXPECT_NEAR(free.weights[0].item<double>(), -0.5, 1e-12);
+    EXPECT_NEAR(free.weights[1].item<double>(), 0.5, 1e-12);
+    const RidgeModel up = path.fit_sign_constrained(1.0, 1.0);
+    EXPECT_NEAR(up.weights[0].item<double>(), 0.0, 1e-12);
+    EXPECT_NEAR(up.weights[1].item<double>(), 1.0 / 3.0, 1e-12);
+    EXPECT_NEAR(up.intercept, 2.0 - 7.0 / 3.0, 1e-12);
+    EXPECT_EQ(up.alpha, 1.0);
+    const RidgeModel down = path.fit_sign_constrained(1.0, -1.0);
+    EXPECT_NEAR(down.weights[0].item<double>(), -1.0 / 3.0, 1e-12);
+    EXPECT_NEAR(down.weights[1].item<double>(), 0.0, 1e-12);
+    EXPECT_NEAR(down.intercept, 2.0 + 5.0 / 3.0, 1e-12);
+  }
+}
+
+// When the free ridge already has the wanted signs, the constraint changes nothing.
+TEST(RidgePath, SignConstrainedEqualsTheRidgeWhenTheSignsAgree) {
+  const torch::Tensor X = torch::tensor({1.0, 1.0, -1.0, 0.0, 0.0, -1.0}, torch::kFloat64).view({3, 2});
+  const torch::Tensor y = torch::tensor({2.0, -1.0, -1.0}, torch::kFloat64);  // free ridge (3/4, 3/4)
+  const RidgePath path(X, y);
+  const RidgeModel free = path.fit(1.0), constrained = path.fit_sign_constrained(1.0, 1.0);
+  EXPECT_NEAR(free.weights[0].item<double>(), 0.75, 1e-12);
+  EXPECT_TRUE(torch::allclose(constrained.weights, free.weights, 0.0, 1e-12));
+  EXPECT_NEAR(constrained.intercept, free.intercept, 1e-12);
+}
+
+// On random data with mixed signs: every weight obeys the sign, primal and dual agree, a warm
+// start reaches the same solution, and the KKT conditions hold (zero gradient where a weight is
+// free, a gradient pushing against the bound where it sits on it).
+TEST(RidgePath, SignConstrainedSatisfiesKktInBothForms) {
+  torch::Tensor X, y;
+  make_ridge_data(17, 80, 30, X, y);
+  const RidgePath primal(X, y, RidgeForm::kPrimal), dual(X, y, RidgeForm::kDual);
+  const double alpha = 0.5;
+  const RidgeModel a = primal.fit_sign_constrained(alpha, 1.0);
+  const RidgeModel b = dual.fit_sign_constrained(alpha, 1.0);
+  EXPECT_TRUE(torch::allclose(a.weights, b.weights, 0.0, 1e-9));
+  EXPECT_GE(a.weights.min().item<double>(), 0.0);
+  EXPECT_GT((a.weights > 0).sum().item<int64_t>(), 0);
+  EXPECT_GT((primal.fit(alpha).weights < 0).sum().item<int64_t>(), 0);  // the constraint binds
+  const RidgeModel warm = primal.fit_sign_constrained(alpha, 1.0, &b);
+  EXPECT_TRUE(torch::allclose(warm.weights, a.weights, 0.0, 1e-10));
+
+  const torch::Tensor xc = X.to(torch::kFloat64) - X.to(torch::kFloat64).mean(0);
+  const torch::Tensor yc = y.to(torch::kFloat64) - y.to(torch::kFloat64).mean();
+  const torch::Tensor gradient = torch::mv(xc.t(), torch::mv(xc, a.weights) - yc) + alpha * a.weights;
+  for (int64_t j = 0; j < a.weights.numel(); ++j) {
+    const double w = a.weights[j].item<double>(), g = gradient[j].item<double>();
+    if (w > 0) EXPECT_NEAR(g, 0.0, 1e-8) << j;
+    else EXPECT_GE(g, -1e-8) << j;
+  }
+  expect_usage_error([&] { primal.fit_sign_constrained(0.0, 1.0); }, "RidgePath::fit_sign_constrained");
+  expect_usage_error([&] { primal.fit_sign_constrained(1.0, 0.5); }, "RidgePath::fit_sign_constrained");
+}
+
 }  // namespace
 }  // namespace shamisa
