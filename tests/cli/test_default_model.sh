@@ -1,6 +1,7 @@
 # The shipped SHAMISA models end to end: `score` without --model finds models/shamisa-default.safetensors
 # and scores the bundled examples (the README's main job) with the pinned figures, the same bytes
-# on 1 and 2 threads; `compare` of an image with itself scores 100; `model info` of both shipped
+# on 1 and 2 threads; `compare` of an image with itself scores 100 and each distorted example
+# less (pinned); `model info` of both shipped
 # models names what their heads were fitted on.
 source "$(dirname "$0")/lib.sh"
 EXAMPLES="$DATA/../../examples"
@@ -34,6 +35,15 @@ run compare "$EXAMPLES/chelsea.jpg" "$EXAMPLES/chelsea.jpg" --model "$DATA/../..
 expect_rc 0 "compare an image with itself"
 expect_stdout "shamisa,100.000000"
 
+# Its FR head is sign-constrained: every distorted example scores below the original's 100.
+for pair in "chelsea chelsea-blur 92.836" "chelsea chelsea-jpeg 98.288" "coffee coffee-noise 89.666"; do
+  set -- $pair
+  run compare "$EXAMPLES/$1.jpg" "$EXAMPLES/$2.jpg"
+  expect_rc 0 "compare $2 with the default model"
+  python3 -c 'import sys; v = float(open(sys.argv[1]).read().split("shamisa,")[1]); assert v < 100 and abs(v - float(sys.argv[2])) <= 0.0015, v' \
+    "$WORK/out" "$3" || fail "compare $1 $2: pinned FR score $3"
+done
+
 run model info "$DATA/../../models/shamisa-default.safetensors" --json
 expect_rc 0 "model info of the default model"
 python3 - "$WORK/out" <<'PY' || fail "default model header"
@@ -43,6 +53,7 @@ assert h["name"] == "shamisa-default", h["name"]
 for head in ("nr_head", "fr_head"):
     assert h[head]["target"]["lower_better"] and h[head]["target"]["range"] == [0, 4], h[head]["target"]
     assert h[head]["trained_on"]["images"] == 1820, h[head]["trained_on"]
+assert h["fr_head"]["trained_on"]["weights"].startswith("sign-constrained"), h["fr_head"]["trained_on"]
 PY
 run model info "$DATA/../../models/shamisa-live-dev.safetensors" --json
 expect_rc 0 "model info of the LIVE-dev model"
