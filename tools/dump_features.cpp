@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
     const Dataset dataset = load_dataset_csv(args[1]);
     const auto source = make_quality_feature_source(model, full_reference);
     std::vector<std::string> failures;
-    const std::vector<torch::Tensor> features = extract_dataset_features(dataset, *source, failures, [] {});
+    const std::vector<torch::Tensor> features = extract_dataset_features(dataset, *source, failures);
     if (!failures.empty()) throw_input_error(args[1], failures.front());
     std::vector<double> scores;
     for (const auto& item : dataset.items) scores.push_back(item.score);

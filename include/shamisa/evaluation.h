@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 
 #include "shamisa/dataset.h"
+#include "shamisa/ridge.h"
 #include "shamisa/splits.h"
 
 namespace shamisa {
@@ -74,9 +75,24 @@ struct RidgeProtocolOptions {
   SplitOptions splits;
   std::vector<double> alphas;           // empty: geomspace(1e-3, 1e3, 100) (ARNIQA-style search)
   std::optional<double> fixed_alpha;    // skip the search
-  // Weights that can only make the prediction worse (RidgePath::fit_sign_constrained, sign from
-  // the dataset's direction): for features that grow with a distortion, as the FR head's.
+  // Weights that can only make the prediction worse (SignConstrainedRidge, sign from the dataset's
+  // direction): for features that grow with a distortion, as the FR head's.
   bool sign_constrained = false;
+};
+
+// One ridge problem as the protocol fits it: the free ridge, or with options.sign_constrained the
+// SignConstrainedRidge whose features can only predict worse quality on a scale of the given
+// direction. Serves the protocol's splits and the final fit of a head alike.
+class ProtocolRidge {
+ public:
+  ProtocolRidge(const torch::Tensor& X, const torch::Tensor& y, const RidgeProtocolOptions& options,
+                bool lower_better);
+  // `start` warm-starts a constrained fit and is ignored by the free one.
+  RidgeModel fit(double alpha, const RidgeModel* start = nullptr) const;
+
+ private:
+  RidgePath path_;
+  std::optional<SignConstrainedRidge> constrained_;
 };
 
 // Ridge protocol on precomputed features (one [crops, d] tensor per item). Alpha: the grid value

@@ -55,22 +55,13 @@ class RidgePath {
   // The ridge model for one alpha > 0 (usage error otherwise).
   RidgeModel fit(double alpha) const;
 
-  // The same objective with every weight constrained to sign · w_j >= 0 (sign +1 or -1): for
-  // features that only grow with a distortion (|z_ref - z_dist|), on a scale where larger is worse
-  // (sign +1) or better (sign -1), no feature can then make a prediction better than zero features
-  // do. Solved by cyclic projected coordinate descent on 1/2 w'(Xc'Xc + alpha I)w - w'Xc'yc, in a
-  // fixed order (deterministic), from `start` when given (a warm start, e.g. the fit of a nearby
-  // alpha) and from zero otherwise, until no weight moves by more than 1e-12 of the largest or
-  // after 10,000 sweeps. Costs O(d^2) per sweep after rebuilding the d x d Gram matrix once per
-  // call. Usage error for alpha <= 0, another sign, or a start of the wrong size.
-  RidgeModel fit_sign_constrained(double alpha, double sign, const RidgeModel* start = nullptr) const;
-
   int features() const { return features_; }
   int samples() const { return samples_; }
   // True when the path uses the dual (n x n) form.
   bool dual() const { return dual_; }
 
  private:
+  friend class SignConstrainedRidge;
   int features_ = 0;
   int samples_ = 0;
   bool dual_ = false;
@@ -80,6 +71,29 @@ class RidgePath {
   torch::Tensor eigenvectors_; // [k, k], columns
   torch::Tensor projected_;    // [k]: V^T Xc^T yc (primal) or U^T yc (dual)
   torch::Tensor x_centred_;    // [n, d], dual form only
+};
+
+// The ridge objective with every weight constrained to sign · w_j >= 0 (sign +1 or -1): for
+// features that only grow with a distortion (|z_ref - z_dist|), on a scale where larger is worse
+// (sign +1) or better (sign -1), no feature can then make a prediction better than zero features
+// do. Built once from a path (the d x d Gram matrix Xc'Xc, from the path's decomposition or, in the
+// dual form, from Xc), then fitted for any alpha. Usage error for another sign.
+class SignConstrainedRidge {
+ public:
+  SignConstrainedRidge(const RidgePath& path, double sign);
+  // Cyclic projected coordinate descent on 1/2 u'(Xc'Xc + alpha I)u - u'(sign Xc'yc), u = sign w,
+  // in a fixed order (deterministic), from `start` when given (a warm start, e.g. the fit of a
+  // nearby alpha) and from zero otherwise, until no weight moves by more than 1e-12 of the largest
+  // or after 10,000 sweeps; O(d^2) per sweep. Usage error for alpha <= 0 or a start of the wrong
+  // size.
+  RidgeModel fit(double alpha, const RidgeModel* start = nullptr) const;
+
+ private:
+  double sign_;
+  torch::Tensor gram_;    // [d, d] Xc'Xc, contiguous
+  torch::Tensor linear_;  // [d] sign Xc'yc
+  torch::Tensor x_mean_;  // [d]
+  double y_mean_ = 0;
 };
 
 }  // namespace shamisa

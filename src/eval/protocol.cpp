@@ -157,6 +157,16 @@ Agreement ridge_agreement(const Dataset& source, const Dataset& d, const std::ve
 
 }  // namespace
 
+ProtocolRidge::ProtocolRidge(const torch::Tensor& X, const torch::Tensor& y, const RidgeProtocolOptions& options,
+                             bool lower_better)
+    : path_(X, y) {
+  if (options.sign_constrained) constrained_.emplace(path_, lower_better ? 1.0 : -1.0);
+}
+
+RidgeModel ProtocolRidge::fit(double alpha, const RidgeModel* start) const {
+  return constrained_ ? constrained_->fit(alpha, start) : path_.fit(alpha);
+}
+
 EvaluationResult evaluate_ridge(const Dataset& dataset, const std::vector<torch::Tensor>& features,
                                 const std::string& feature_name, const RidgeProtocolOptions& options,
                                 const Dataset* cross, const std::vector<torch::Tensor>* cross_features) {
@@ -165,23 +175,21 @@ EvaluationResult evaluate_ridge(const Dataset& dataset, const std::vector<torch:
     throw_internal_error("evaluate_ridge", "cross features missing");
   const std::vector<Split> splits = make_splits(dataset, options.splits);
 
-  // One eigendecomposition per split's train part serves every alpha.
-  std::vector<RidgePath> paths;
+  // One eigendecomposition (and, constrained, one Gram matrix) per split's train part serves
+  // every alpha.
+  std::vector<ProtocolRidge> paths;
   for (const Split& s : splits) {
     torch::Tensor X, y;
     stack(features, dataset, s.train, X, y);
-    paths.emplace_back(X, y);
+    paths.emplace_back(X, y, options, dataset.lower_better);
   }
 
-  // A fit per split; the sign-constrained fits start from the split's previous one (the grid
-  // moves alpha a little at a time, so each solve needs few sweeps).
+  // A fit per split, warm-started from the split's previous one (the grid moves alpha a little at
+  // a time, so a constrained solve needs few sweeps).
   std::vector<std::optional<RidgeModel>> previous(splits.size());
   auto fit_split = [&](std::size_t s, double a) {
-    if (!options.sign_constrained) return paths[s].fit(a);
-    RidgeModel m = paths[s].fit_sign_constrained(a, dataset.lower_better ? 1.0 : -1.0,
-                                                 previous[s] ? &*previous[s] : nullptr);
-    previous[s] = m;
-    return m;
+    previous[s] = paths[s].fit(a, previous[s] ? &*previous[s] : nullptr);
+    return *previous[s];
   };
 
   double alpha = 0;

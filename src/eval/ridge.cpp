@@ -142,59 +142,62 @@ RidgeModel RidgePath::fit(double alpha) const {
   return model;
 }
 
-RidgeModel RidgePath::fit_sign_constrained(double alpha, double sign, const RidgeModel* start) const {
-  const char* subject = "RidgePath::fit_sign_constrained";
+SignConstrainedRidge::SignConstrainedRidge(const RidgePath& path, double sign)
+    : sign_(sign), x_mean_(path.x_mean_), y_mean_(path.y_mean_) {
+  if (sign != 1.0 && sign != -1.0) throw_usage_error("SignConstrainedRidge", "sign must be +1 or -1");
+  torch::NoGradGuard no_grad;
+  const torch::Tensor& v = path.eigenvectors_;
+  if (path.dual_) {
+    gram_ = torch::mm(path.x_centred_.t(), path.x_centred_);
+    linear_ = torch::mv(path.x_centred_.t(), torch::mv(v, path.projected_));
+  } else {
+    gram_ = torch::mm(v * path.eigenvalues_, v.t());
+    linear_ = torch::mv(v, path.projected_);
+  }
+  gram_ = gram_.contiguous();
+  linear_ = (linear_ * sign).contiguous();
+}
+
+RidgeModel SignConstrainedRidge::fit(double alpha, const RidgeModel* start) const {
+  const char* subject = "SignConstrainedRidge::fit";
+  const int d = static_cast<int>(linear_.numel());
   if (!(alpha > 0.0) || !std::isfinite(alpha)) {
     throw_usage_error(subject, "alpha must be finite and > 0, got " + std::to_string(alpha));
   }
-  if (sign != 1.0 && sign != -1.0) throw_usage_error(subject, "sign must be +1 or -1");
-  if (start && (!start->weights.defined() || start->weights.numel() != features_)) {
-    throw_usage_error(subject, "the start has no weights of size " + std::to_string(features_));
+  if (start && (!start->weights.defined() || start->weights.numel() != d)) {
+    throw_usage_error(subject, "the start has no weights of size " + std::to_string(d));
   }
   torch::NoGradGuard no_grad;
-  // The primal Gram matrix Xc'Xc and Xc'yc, from the decomposition (primal) or from Xc (dual).
-  torch::Tensor gram, rhs;
-  if (dual_) {
-    gram = torch::mm(x_centred_.t(), x_centred_);
-    rhs = torch::mv(x_centred_.t(), torch::mv(eigenvectors_, projected_));
-  } else {
-    gram = torch::mm(eigenvectors_ * eigenvalues_, eigenvectors_.t());
-    rhs = torch::mv(eigenvectors_, projected_);
-  }
-  // In u = sign · w the constraint is u >= 0 and the linear term is sign · Xc'yc.
-  const int d = features_;
-  gram = gram.contiguous();
-  const double* G = gram.data_ptr<double>();
-  std::vector<double> u(d, 0.0), residual(d);  // residual = sign·Xc'yc - (G + alpha I) u
-  if (start) {
-    const torch::Tensor w0 = start->weights.to(torch::kFloat64).contiguous();
-    for (int j = 0; j < d; ++j) u[j] = std::max(0.0, sign * w0.data_ptr<double>()[j]);
-  }
-  const torch::Tensor rhs_c = rhs.contiguous();
+  torch::Tensor u = torch::zeros({d}, torch::kFloat64);
+  if (start) u = (start->weights.to(torch::kFloat64) * sign_).clamp_min(0.0).contiguous();
+  // residual = sign Xc'yc - (G + alpha I) u, kept up to date as u moves.
+  double* w = u.data_ptr<double>();
+  const double* G = gram_.data_ptr<double>();
+  const double* linear = linear_.data_ptr<double>();
+  std::vector<double> residual(d);
   for (int j = 0; j < d; ++j) {
-    double r = sign * rhs_c.data_ptr<double>()[j] - alpha * u[j];
-    for (int k = 0; k < d; ++k) r -= G[static_cast<std::size_t>(j) * d + k] * u[k];
+    double r = linear[j] - alpha * w[j];
+    for (int k = 0; k < d; ++k) r -= G[static_cast<std::size_t>(j) * d + k] * w[k];
     residual[j] = r;
   }
   for (int sweep = 0; sweep < 10000; ++sweep) {
     double largest_move = 0.0, largest_weight = 0.0;
     for (int j = 0; j < d; ++j) {
-      const double curvature = G[static_cast<std::size_t>(j) * d + j] + alpha;
-      const double next = std::max(0.0, u[j] + residual[j] / curvature);
-      const double move = next - u[j];
+      const double* column = G + static_cast<std::size_t>(j) * d;  // G is symmetric
+      const double next = std::max(0.0, w[j] + residual[j] / (column[j] + alpha));
+      const double move = next - w[j];
       if (move != 0.0) {
-        u[j] = next;
-        const double* column = G + static_cast<std::size_t>(j) * d;  // G is symmetric
+        w[j] = next;
         for (int k = 0; k < d; ++k) residual[k] -= move * column[k];
         residual[j] -= move * alpha;
       }
       largest_move = std::max(largest_move, std::abs(move));
-      largest_weight = std::max(largest_weight, u[j]);
+      largest_weight = std::max(largest_weight, w[j]);
     }
     if (largest_move <= 1e-12 * largest_weight) break;
   }
   RidgeModel model;
-  model.weights = torch::tensor(u, torch::kFloat64) * sign;
+  model.weights = u * sign_;
   model.intercept = y_mean_ - torch::dot(x_mean_, model.weights).item<double>();
   model.alpha = alpha;
   return model;

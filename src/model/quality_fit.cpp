@@ -82,10 +82,9 @@ HeadFit fit_quality_head(const Dataset& dataset, const std::vector<torch::Tensor
     rows.push_back(f.to(torch::kFloat64));
     targets.insert(targets.end(), static_cast<std::size_t>(f.size(0)), dataset.items[i].score);
   }
-  const RidgePath path(torch::cat(rows, 0), torch::tensor(targets, torch::kFloat64));
-  const RidgeModel ridge = options.protocol.sign_constrained
-                               ? path.fit_sign_constrained(alpha, dataset.lower_better ? 1.0 : -1.0)
-                               : path.fit(alpha);
+  const RidgeModel ridge = ProtocolRidge(torch::cat(rows, 0), torch::tensor(targets, torch::kFloat64), options.protocol,
+                                         dataset.lower_better)
+                               .fit(alpha);
 
   QualityHead& head = out.head;
   head.weights = ridge.weights;

@@ -330,12 +330,12 @@ TEST(RidgePath, SignConstrainedFitByHand) {
     const RidgeModel free = path.fit(1.0);
     EXPECT_NEAR(free.weights[0].item<double>(), -0.5, 1e-12);
     EXPECT_NEAR(free.weights[1].item<double>(), 0.5, 1e-12);
-    const RidgeModel up = path.fit_sign_constrained(1.0, 1.0);
+    const RidgeModel up = SignConstrainedRidge(path, 1.0).fit(1.0);
     EXPECT_NEAR(up.weights[0].item<double>(), 0.0, 1e-12);
     EXPECT_NEAR(up.weights[1].item<double>(), 1.0 / 3.0, 1e-12);
     EXPECT_NEAR(up.intercept, 2.0 - 7.0 / 3.0, 1e-12);
     EXPECT_EQ(up.alpha, 1.0);
-    const RidgeModel down = path.fit_sign_constrained(1.0, -1.0);
+    const RidgeModel down = SignConstrainedRidge(path, -1.0).fit(1.0);
     EXPECT_NEAR(down.weights[0].item<double>(), -1.0 / 3.0, 1e-12);
     EXPECT_NEAR(down.weights[1].item<double>(), 0.0, 1e-12);
     EXPECT_NEAR(down.intercept, 2.0 + 5.0 / 3.0, 1e-12);
@@ -347,7 +347,7 @@ TEST(RidgePath, SignConstrainedEqualsTheRidgeWhenTheSignsAgree) {
   const torch::Tensor X = torch::tensor({1.0, 1.0, -1.0, 0.0, 0.0, -1.0}, torch::kFloat64).view({3, 2});
   const torch::Tensor y = torch::tensor({2.0, -1.0, -1.0}, torch::kFloat64);  // free ridge (3/4, 3/4)
   const RidgePath path(X, y);
-  const RidgeModel free = path.fit(1.0), constrained = path.fit_sign_constrained(1.0, 1.0);
+  const RidgeModel free = path.fit(1.0), constrained = SignConstrainedRidge(path, 1.0).fit(1.0);
   EXPECT_NEAR(free.weights[0].item<double>(), 0.75, 1e-12);
   EXPECT_TRUE(torch::allclose(constrained.weights, free.weights, 0.0, 1e-12));
   EXPECT_NEAR(constrained.intercept, free.intercept, 1e-12);
@@ -361,13 +361,13 @@ TEST(RidgePath, SignConstrainedSatisfiesKktInBothForms) {
   make_ridge_data(17, 80, 30, X, y);
   const RidgePath primal(X, y, RidgeForm::kPrimal), dual(X, y, RidgeForm::kDual);
   const double alpha = 0.5;
-  const RidgeModel a = primal.fit_sign_constrained(alpha, 1.0);
-  const RidgeModel b = dual.fit_sign_constrained(alpha, 1.0);
+  const RidgeModel a = SignConstrainedRidge(primal, 1.0).fit(alpha);
+  const RidgeModel b = SignConstrainedRidge(dual, 1.0).fit(alpha);
   EXPECT_TRUE(torch::allclose(a.weights, b.weights, 0.0, 1e-9));
   EXPECT_GE(a.weights.min().item<double>(), 0.0);
   EXPECT_GT((a.weights > 0).sum().item<int64_t>(), 0);
   EXPECT_GT((primal.fit(alpha).weights < 0).sum().item<int64_t>(), 0);  // the constraint binds
-  const RidgeModel warm = primal.fit_sign_constrained(alpha, 1.0, &b);
+  const RidgeModel warm = SignConstrainedRidge(primal, 1.0).fit(alpha, &b);
   EXPECT_TRUE(torch::allclose(warm.weights, a.weights, 0.0, 1e-10));
 
   const torch::Tensor xc = X.to(torch::kFloat64) - X.to(torch::kFloat64).mean(0);
@@ -378,8 +378,8 @@ TEST(RidgePath, SignConstrainedSatisfiesKktInBothForms) {
     if (w > 0) EXPECT_NEAR(g, 0.0, 1e-8) << j;
     else EXPECT_GE(g, -1e-8) << j;
   }
-  expect_usage_error([&] { primal.fit_sign_constrained(0.0, 1.0); }, "RidgePath::fit_sign_constrained");
-  expect_usage_error([&] { primal.fit_sign_constrained(1.0, 0.5); }, "RidgePath::fit_sign_constrained");
+  expect_usage_error([&] { SignConstrainedRidge(primal, 1.0).fit(0.0); }, "SignConstrainedRidge::fit");
+  expect_usage_error([&] { SignConstrainedRidge(primal, 0.5); }, "SignConstrainedRidge");
 }
 
 }  // namespace
