@@ -18,7 +18,10 @@ dump=build/shamisa_dump_features
 [ -f "$synth" ] || { echo "head-study: $synth is missing; run scripts/make-default-models.sh first" >&2; exit 3; }
 scripts/install-packages.sh python3-numpy python3-scipy python3-skimage python3-pil
 live=$(scripts/rebuild-live-dev.sh)
+# The cached features and SSIM are of one synthetic set: start again when that set was remade.
+if ! cmp -s build/heldout/recipe "$out/recipe"; then rm -rf "$out"; fi
 mkdir -p "$out"
+cp build/heldout/recipe "$out/recipe"
 
 # Every pristine training image, as a dataset (the score column is unused).
 { echo "image,score"; find "$PWD/../shared/data/pristine" -type f \( -iname '*.png' -o -iname '*.jpg' \) | sort | sed 's/$/,0/'; } \
