@@ -4,7 +4,7 @@
 #                                        from held-out content (no human scores): what `score` uses
 #   models/shamisa-live-dev.safetensors  NR and FR heads fitted on the LIVE development set (DMOS)
 #   scripts/make-default-models.sh [SOURCE]
-# SOURCE is a training checkpoint (default build/runs/cpu-default/checkpoint.safetensors, made by
+# SOURCE is a training checkpoint (default build/runs/cpu-2400/checkpoint.safetensors, made by
 # the command in models/README.md) or a quality model file whose encoder to reuse (its heads are
 # replaced). Held-out content: 12 photographs of Debian's plasma-workspace-wallpapers and
 # scikit-image's astronaut and rocket (python3-skimage) — none of them in ../shared/data/pristine,
@@ -14,7 +14,7 @@
 # and at that scale the features barely see pixel-sized distortions (docs/quality-model.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source_file="${1:-build/runs/cpu-default/checkpoint.safetensors}"
+source_file="${1:-build/runs/cpu-2400/checkpoint.safetensors}"
 threads="${SHAMISA_THREADS:-2}"
 shamisa=(build/shamisa -q --threads "$threads")
 scripts/install-packages.sh plasma-workspace-wallpapers python3-skimage python3-pil
