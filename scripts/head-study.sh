@@ -15,7 +15,8 @@ checkpoint="${2:-}"
 synth=build/heldout/synth/dataset.csv
 out=build/head-study/$(basename "$model" .safetensors)
 dump=build/shamisa_dump_features
-[ -f "$synth" ] || { echo "head-study: $synth is missing; run scripts/make-default-models.sh first" >&2; exit 3; }
+[ -f "$synth" ] && [ -f build/heldout/recipe ] ||
+  { echo "head-study: $synth is missing or predates its recipe; run scripts/make-default-models.sh first" >&2; exit 3; }
 scripts/install-packages.sh python3-numpy python3-scipy python3-skimage python3-pil
 live=$(scripts/rebuild-live-dev.sh)
 # The cached features and SSIM are of one synthetic set: start again when that set was remade.

@@ -21,24 +21,28 @@ scripts/install-packages.sh plasma-workspace-wallpapers python3-skimage python3-
 
 refs=build/heldout/refs
 synth=build/heldout/synth
-recipe="wallpapers at 800 px, Pillow LANCZOS; every-type, seed 11"
+long_side=800  # pixels, the wallpapers' downscale
+seed=11
+# What the cached set was made with: a change here remakes it.
+recipe="wallpapers downscaled to $long_side px (Pillow Lanczos); distort every-type --seed $seed"
 if [ ! -f "$synth/dataset.csv" ] || [ "$(cat build/heldout/recipe 2>/dev/null)" != "$recipe" ]; then
   rm -rf build/heldout && mkdir -p "$refs"
-  /usr/bin/python3 - "$refs" Autumn BytheWater ColdRipple DarkestHour EveningGlow FallenLeaf Grey Kite \
+  /usr/bin/python3 - "$refs" "$long_side" Autumn BytheWater ColdRipple DarkestHour EveningGlow FallenLeaf Grey Kite \
       OneStandsOut PastelHills Path summer_1am <<'PY'
 import sys
 from PIL import Image
-for name in sys.argv[2:]:
+folder, long_side = sys.argv[1], int(sys.argv[2])
+for name in sys.argv[3:]:
     image = Image.open(f"/usr/share/wallpapers/{name}/contents/images/800x600.jpg").convert("RGB")
-    scale = 800 / max(image.size)
+    scale = long_side / max(image.size)
     size = (round(image.size[0] * scale), round(image.size[1] * scale))
-    image.resize(size, Image.LANCZOS).save(f"{sys.argv[1]}/{name}.png")
+    image.resize(size, Image.LANCZOS).save(f"{folder}/{name}.png")
 PY
   cp /usr/lib/python3/dist-packages/skimage/data/astronaut.png \
      /usr/lib/python3/dist-packages/skimage/data/rocket.jpg "$refs/"
   # Every type at its 5 anchor severities; score = the severity index (0..4, lower is better), so
   # the head's 0-100 score is 100 * (1 - s/4): 100 at the mildest anchor, 0 at the strongest.
-  "${shamisa[@]}" distort dataset --refs "$refs" --out "$synth" --mode every-type --seed 11
+  "${shamisa[@]}" distort dataset --refs "$refs" --out "$synth" --mode every-type --seed "$seed"
   echo "$recipe" > build/heldout/recipe
 fi
 
