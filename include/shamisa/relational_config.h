@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -48,6 +49,10 @@ struct RelationalConfig {
   double listmle_temperature = 0.5;
   double rnc = 0.1, rnc_temperature = 2.0;
   double fidelity = 1.0;
+  // Every third set is a kCrossProgram set, ordered by the proxy severity (a design assumption,
+  // METHOD-RELATIONAL.md §3.6 point 5), so that the scorer learns trade-offs across axes, which
+  // sets of one program cannot teach it.
+  bool cross_program_sets = false;
   std::int64_t checkpoint_every = 100;
 
   std::int64_t total_steps() const { return maps.steps + scorer.steps; }
@@ -59,6 +64,8 @@ bool is_relational_config(const nlohmann::json& json);
 RelationalConfig relational_config_from_json(const nlohmann::json& json, const std::string& source);
 nlohmann::json relational_config_to_json(const RelationalConfig& config);
 void validate_relational_config(const RelationalConfig& config, const std::string& source);
+// The kinds of ranked set that stage 2 cycles through, in order.
+std::vector<RankedSetKind> ranked_set_kinds(const RelationalConfig& config);
 
 }  // namespace shamisa
 

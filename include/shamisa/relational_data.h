@@ -87,11 +87,19 @@ RelationalPair make_relational_pair(const cv::Mat& patch, Rng& rng, const Progra
 RelationalPair swapped(const RelationalPair& pair);
 
 // A set of images of one patch, best first: images[0] is the patch itself (rank 0), and each later
-// image is worse than the one before by construction.
+// image is worse than the one before: by construction for the first two kinds, by a proxy for the
+// third.
 enum class RankedSetKind {
   kMonotoneStrength,  // one program (1..max_axes axes, fixed masks and noise), strengths growing
   kNested,            // images[j + 1] = images[j] plus one more masked edit on a new axis
+  // n - 1 independent non-empty programs, ordered by program_severity. This ranks across unrelated
+  // programs, which no construction guarantees: it is the design assumption of METHOD-RELATIONAL.md
+  // §3.6 point 5 (equal calibrated |t| over equal area is equally bad, whatever the axis).
+  kCrossProgram,
 };
+
+// The proxy severity of a program: Σ over its edits of |t| · mean(mask) (a global edit has area 1).
+double program_severity(const ImageProgram& program);
 struct RankedSet {
   std::vector<cv::Mat> images;   // n images, CV_32FC3
   std::vector<cv::Mat> targets;  // y(images[j]) = Y(images[j], patch)
@@ -118,7 +126,7 @@ RelationalBatch make_relational_batch(const std::vector<std::string>& images, in
                                       std::uint64_t seed, std::int64_t step, const ProgramOptions& options);
 
 // A stage-2 training batch: `sets` ranked sets of `set_size` images, each from a crop x crop patch cut
-// at a random place of a random image; even-numbered sets are kMonotoneStrength, odd ones kNested.
+// at a random place of a random image; set i is of kind kinds[i % kinds.size()].
 // Rows are set-major and best first, so row s·set_size is the patch itself. Draws come from
 // Rng::stream(seed, {kind, step, s}); input error naming the file when an image cannot be read.
 struct RankedBatch {
@@ -127,7 +135,9 @@ struct RankedBatch {
   int sets = 0, set_size = 0;
 };
 RankedBatch make_ranked_batch(const std::vector<std::string>& images, int sets, int set_size, int crop,
-                              std::uint64_t seed, std::int64_t step, const ProgramOptions& options);
+                              std::uint64_t seed, std::int64_t step, const ProgramOptions& options,
+                              const std::vector<RankedSetKind>& kinds = {RankedSetKind::kMonotoneStrength,
+                                                                         RankedSetKind::kNested});
 
 }  // namespace shamisa
 

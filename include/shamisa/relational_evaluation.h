@@ -21,6 +21,9 @@ struct RelationalEvaluationOptions {
   int triplets = 40;    // pairs = 3 per triplet: (A, B), (B, C), (A, C)
   int sets = 40;        // ranked sets, half monotone, half nested
   int set_size = 5;
+  // Cross-program sets ordered by program_severity: a harder ranking test, across unrelated programs,
+  // whose order is the proxy's (a design assumption), not a construction.
+  int cross_sets = 40;
   int crop = 128;       // patches cut from the images
   std::uint64_t seed = 99;
   double threshold = 0.1;  // |Y| above this is "affected" (sign accuracy, IoU, type)
@@ -32,6 +35,8 @@ struct AxisEvaluation {
   double pearson = 0.0;        // G_k against Y_k over every pixel of every pair
   double sign_accuracy = 0.0;  // sign(G_k) = sign(Y_k) where |Y_k| > threshold
   double iou = 0.0;            // {|G_k| > t} against {|Y_k| > t}
+  double best_iou = 0.0;       // the same at the best τ of 0.05, 0.10, ..., 0.50 (one τ for both sets)
+  double best_iou_threshold = 0.0;
   double leakage = 0.0;        // mean |G_k| where Y_k = 0
   std::int64_t affected_pixels = 0;
 };
@@ -49,7 +54,9 @@ struct RelationalEvaluation {
   double kendall_tau = 0.0;          // mean over sets
   double pairwise_accuracy = 0.0;    // pairs ordered correctly (ties count as wrong)
   double kendall_tau_monotone = 0.0, kendall_tau_nested = 0.0;
-  int pairs = 0, sets = 0;
+  // The same on the cross-program sets (reference included at rank 0).
+  double kendall_tau_cross = 0.0, pairwise_accuracy_cross = 0.0;
+  int pairs = 0, sets = 0, cross_sets = 0;
   nlohmann::ordered_json to_json() const;
 };
 

@@ -37,6 +37,8 @@ TrainingImages list_training_images(const std::string& dir);
 // A fresh run: usage error when RUN already holds a checkpoint (--resume continues it) or cannot
 // be created; otherwise creates RUN and writes config.json and an empty log.
 void start_run_folder(const std::string& run_dir, const nlohmann::json& config);
+// (Re)writes RUN/config.json atomically.
+void write_run_config(const std::string& run_dir, const nlohmann::json& config);
 
 // Before loading a checkpoint to resume: usage error when RUN has none.
 void require_run_checkpoint(const std::string& run_dir);

@@ -187,17 +187,21 @@ int run_relate_eval(const RelateEvalOptions& o) {
   std::cout << "model " << model.name << "  images " << folders << " (" << images.size() << ")  pairs " << e.pairs
             << "  sets " << e.sets << "\n\n";
   std::cout << std::left << std::setw(15) << "axis" << std::right << std::setw(9) << "pearson" << std::setw(7) << "sign"
-            << std::setw(7) << "IoU" << std::setw(9) << "leakage" << '\n';
+            << std::setw(7) << "IoU" << std::setw(14) << "best IoU (t)" << std::setw(9) << "leakage" << '\n';
   for (const AxisEvaluation& a : e.axes) {
     std::cout << std::left << std::setw(15) << a.name << std::right << std::fixed << std::setprecision(3) << std::setw(9)
-              << a.pearson << std::setw(7) << a.sign_accuracy << std::setw(7) << a.iou << std::setw(9) << a.leakage
+              << a.pearson << std::setw(7) << a.sign_accuracy << std::setw(7) << a.iou << std::setw(7) << a.best_iou
+              << " (" << std::setprecision(2) << a.best_iou_threshold << ")" << std::setprecision(3) << std::setw(9)
+              << a.leakage
               << '\n';
   }
   std::cout << "\ntype accuracy " << e.type_accuracy << "  anti-symmetry error " << std::scientific
             << e.antisymmetry_error << "  identity error " << e.identity_error << std::fixed << "\ncycle error "
             << e.cycle_error << " (targets alone " << e.target_cycle_error << ")\nKendall tau " << e.kendall_tau
             << " (monotone " << e.kendall_tau_monotone << ", nested " << e.kendall_tau_nested
-            << ")  pairwise accuracy " << e.pairwise_accuracy << '\n';
+            << ")  pairwise accuracy " << e.pairwise_accuracy << "\ncross-program sets " << e.cross_sets
+            << " (ordered by the proxy severity): Kendall tau " << e.kendall_tau_cross << "  pairwise accuracy "
+            << e.pairwise_accuracy_cross << '\n';
   return kExitSuccess;
 }
 
@@ -235,6 +239,9 @@ void register_relate_commands(Registration r) {
   eval->add_option("--triplets", eval_options->evaluation.triplets, "Triplets of pairs (3 pairs each)")
       ->check(CLI::PositiveNumber)->capture_default_str();
   eval->add_option("--sets", eval_options->evaluation.sets, "Ranked sets")->check(CLI::PositiveNumber)->capture_default_str();
+  eval->add_option("--cross-sets", eval_options->evaluation.cross_sets,
+                   "Cross-program ranked sets, ordered by the proxy severity (0: none)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
   eval->add_option("--crop", eval_options->evaluation.crop, "Patch size")->check(CLI::Range(16, 1024))->capture_default_str();
   eval->add_option("--seed", eval_options->evaluation.seed, "Seed of the synthetic data")->capture_default_str();
   eval->add_flag("--json", eval_options->json, "JSON output");

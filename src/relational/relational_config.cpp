@@ -90,6 +90,7 @@ RelationalConfig relational_config_from_json(const json& root, const std::string
     s.read("rnc", c.rnc);
     s.read("rnc_temperature", c.rnc_temperature);
     s.read("fidelity", c.fidelity);
+    s.read("cross_program_sets", c.cross_program_sets);
     s.reject_unknown();
   }
   top.reject_unknown();
@@ -112,6 +113,7 @@ json relational_config_to_json(const RelationalConfig& c) {
   scorer["rnc"] = c.rnc;
   scorer["rnc_temperature"] = c.rnc_temperature;
   scorer["fidelity"] = c.fidelity;
+  scorer["cross_program_sets"] = c.cross_program_sets;
   return {{"method", "relational"},
           {"name", c.name},
           {"seed", c.seed},
@@ -167,6 +169,12 @@ void validate_relational_config(const RelationalConfig& c, const std::string& so
               "] (a nested set adds one new axis per image)");
   require(c.listmle_temperature > 0 && c.rnc_temperature > 0, "scorer", "temperatures must be positive");
   require(c.rnc >= 0 && c.fidelity >= 0, "scorer", "loss weights must be non-negative");
+}
+
+std::vector<RankedSetKind> ranked_set_kinds(const RelationalConfig& c) {
+  std::vector<RankedSetKind> kinds = {RankedSetKind::kMonotoneStrength, RankedSetKind::kNested};
+  if (c.cross_program_sets) kinds.push_back(RankedSetKind::kCrossProgram);
+  return kinds;
 }
 
 }  // namespace shamisa

@@ -129,6 +129,15 @@ cv::Mat apply_program(const cv::Mat& patch, const ImageProgram& program) {
   return x;
 }
 
+double program_severity(const ImageProgram& program) {
+  double severity = 0.0;
+  for (const PlannedEdit& e : program.edits) {
+    const double area = e.edit.mask.empty() ? 1.0 : cv::mean(e.edit.mask)[0];
+    severity += std::abs(e.edit.strength) * area;
+  }
+  return severity;
+}
+
 cv::Mat program_targets(const ImageProgram& program, cv::Size size) { return image_targets(signed_edits(program), size); }
 
 RelationalPair make_relational_pair(const cv::Mat& patch, Rng& rng, const ProgramOptions& options) {
@@ -161,7 +170,14 @@ RankedSet make_ranked_set(const cv::Mat& patch, int n, RankedSetKind kind, Rng& 
                                         " axes, only " + std::to_string(axes_available) + " allowed");
   }
   std::vector<ImageProgram> programs(static_cast<std::size_t>(n));
-  if (kind == RankedSetKind::kNested) {
+  if (kind == RankedSetKind::kCrossProgram) {
+    ProgramOptions always_edited = options;
+    always_edited.p_reference = 0.0;
+    for (int j = 1; j < n; ++j) programs[std::size_t(j)] = sample_program(patch, rng, always_edited);
+    std::stable_sort(programs.begin() + 1, programs.end(), [](const ImageProgram& x, const ImageProgram& y) {
+      return program_severity(x) < program_severity(y);
+    });
+  } else if (kind == RankedSetKind::kNested) {
     const std::vector<int> axes = draw_distinct(options.axes, n - 1, rng);
     for (int j = 1; j < n; ++j) {
       programs[std::size_t(j)] = programs[std::size_t(j - 1)];
@@ -241,16 +257,18 @@ RelationalBatch make_relational_batch(const std::vector<std::string>& images, in
 }
 
 RankedBatch make_ranked_batch(const std::vector<std::string>& images, int sets, int set_size, int crop,
-                              std::uint64_t seed, std::int64_t step, const ProgramOptions& options) {
+                              std::uint64_t seed, std::int64_t step, const ProgramOptions& options,
+                              const std::vector<RankedSetKind>& kinds) {
   if (images.empty()) throw_usage_error("ranked batch", "no images");
   if (sets < 1) throw_usage_error("ranked batch", "needs at least one set");
+  if (kinds.empty()) throw_usage_error("ranked batch", "needs at least one kind of set");
   if (crop < 8) throw_usage_error("ranked batch", "crop must be at least 8 pixels");
   constexpr std::uint64_t kRankedBatchStream = 0x7e1b;
   std::vector<cv::Mat> rows, references;
   for (int i = 0; i < sets; ++i) {
     Rng rng = Rng::stream(seed, {kRankedBatchStream, static_cast<std::uint64_t>(step), static_cast<std::uint64_t>(i)});
     const cv::Mat patch = random_patch(images, crop, rng);
-    const RankedSetKind kind = i % 2 == 0 ? RankedSetKind::kMonotoneStrength : RankedSetKind::kNested;
+    const RankedSetKind kind = kinds[std::size_t(i) % kinds.size()];
     for (const cv::Mat& image : make_ranked_set(patch, set_size, kind, rng, options).images) {
       rows.push_back(image);
       references.push_back(patch);

@@ -12,10 +12,15 @@
 namespace shamisa {
 namespace {
 
+// The thresholds τ of the "best τ" IoU (METHOD-RELATIONAL.md §3.8): 0.05, 0.10, ..., 0.50.
+constexpr int kIouThresholds = 10;
+double iou_threshold(int i) { return 0.05 * (i + 1); }
+
 // Running sums of one axis over pixels.
 struct AxisSums {
   double n = 0, g = 0, y = 0, gg = 0, yy = 0, gy = 0;
   double affected = 0, sign_right = 0, both = 0, either = 0, zero = 0, leak = 0;
+  std::array<double, kIouThresholds> both_at{}, either_at{};  // {|G| > τ} and {|Y| > τ}, per τ
 };
 
 cv::Mat tensor_image(const torch::Tensor& chw) { return tensor_to_image(chw, kNoNormalization); }
@@ -41,6 +46,11 @@ void accumulate(std::vector<AxisSums>& sums, const torch::Tensor& g, const torch
     const torch::Tensor zero = yk == 0;
     s.zero += zero.sum().item<double>();
     s.leak += gk.abs().masked_select(zero).sum().item<double>();
+    for (int i = 0; i < kIouThresholds; ++i) {
+      const torch::Tensor in_y = yk.abs() > iou_threshold(i), in_g = gk.abs() > iou_threshold(i);
+      s.both_at[std::size_t(i)] += (in_y & in_g).sum().item<double>();
+      s.either_at[std::size_t(i)] += (in_y | in_g).sum().item<double>();
+    }
   }
   const auto [y_max, y_axis] = yd.abs().max(0);
   const torch::Tensor g_axis = gd.abs().argmax(0);
@@ -115,6 +125,15 @@ RelationalEvaluation evaluate_relational(RelationalModelFile& model, const std::
     a.pearson = vg > 0 && vy > 0 ? cov / std::sqrt(vg * vy) : std::nan("");
     a.sign_accuracy = s.affected > 0 ? s.sign_right / s.affected : std::nan("");
     a.iou = s.either > 0 ? s.both / s.either : std::nan("");
+    a.best_iou = std::nan("");
+    for (int i = 0; i < kIouThresholds; ++i) {
+      const double either = s.either_at[std::size_t(i)];
+      const double iou = either > 0 ? s.both_at[std::size_t(i)] / either : std::nan("");
+      if (std::isfinite(iou) && !(iou <= a.best_iou)) {
+        a.best_iou = iou;
+        a.best_iou_threshold = iou_threshold(i);
+      }
+    }
     a.leakage = s.zero > 0 ? s.leak / s.zero : 0.0;
     a.affected_pixels = static_cast<std::int64_t>(s.affected);
     out.axes.push_back(a);
@@ -128,36 +147,51 @@ RelationalEvaluation evaluate_relational(RelationalModelFile& model, const std::
   }
   out.type_accuracy = typed > 0 ? right / typed : std::nan("");
 
-  // Ranked sets: batches of one set each, alternating kinds as make_ranked_batch does.
-  double tau_sum[2] = {0, 0};
-  int tau_count[2] = {0, 0};
-  double ordered = 0, pairs = 0;
-  for (int first = 0; first < o.sets; first += 2) {
-    // Two sets per batch: a monotone one, then a nested one.
-    const RankedBatch batch = make_ranked_batch(images, 2, o.set_size, o.crop, o.seed + 1, first / 2, o.programs);
-    for (int within = 0; within < 2 && first + within < o.sets; ++within) {
-      ReferenceQuality quality(model, tensor_image(batch.references[within * o.set_size]));
-      std::vector<double> q, truth;
-      for (int j = 0; j < o.set_size; ++j) {
-        q.push_back(quality(tensor_image(batch.images[within * o.set_size + j])));
-        truth.push_back(-j);  // best first
-      }
+  // q of every image of set `index` of a batch, best first by construction (or by the proxy).
+  auto set_scores = [&](const RankedBatch& batch, int index) {
+    ReferenceQuality quality(model, tensor_image(batch.references[index * o.set_size]));
+    std::vector<double> q;
+    for (int j = 0; j < o.set_size; ++j) q.push_back(quality(tensor_image(batch.images[index * o.set_size + j])));
+    return q;
+  };
+  struct Ranking {
+    double tau_sum = 0, ordered = 0, pairs = 0;
+    int sets = 0;
+    void add(const std::vector<double>& q) {
+      std::vector<double> truth;
+      for (std::size_t j = 0; j < q.size(); ++j) truth.push_back(-static_cast<double>(j));
       const double tau = krcc(q, truth);
-      tau_sum[within] += std::isfinite(tau) ? tau : 0.0;
-      ++tau_count[within];
-      for (int i = 0; i < o.set_size; ++i) {
-        for (int j = i + 1; j < o.set_size; ++j) {
-          ordered += q[std::size_t(i)] > q[std::size_t(j)] ? 1 : 0;
+      tau_sum += std::isfinite(tau) ? tau : 0.0;
+      ++sets;
+      for (std::size_t i = 0; i < q.size(); ++i) {
+        for (std::size_t j = i + 1; j < q.size(); ++j) {
+          ordered += q[i] > q[j] ? 1 : 0;  // ties count as wrong
           pairs += 1;
         }
       }
     }
+    double tau() const { return sets ? tau_sum / sets : std::nan(""); }
+  };
+  Ranking monotone, nested, cross;
+  for (int first = 0; first < o.sets; first += 2) {
+    // Two sets per batch: a monotone one, then a nested one.
+    const RankedBatch batch = make_ranked_batch(images, 2, o.set_size, o.crop, o.seed + 1, first / 2, o.programs);
+    monotone.add(set_scores(batch, 0));
+    if (first + 1 < o.sets) nested.add(set_scores(batch, 1));
+  }
+  for (int i = 0; i < o.cross_sets; ++i) {
+    const RankedBatch batch = make_ranked_batch(images, 1, o.set_size, o.crop, o.seed + 2, i, o.programs,
+                                                {RankedSetKind::kCrossProgram});
+    cross.add(set_scores(batch, 0));
   }
   out.sets = o.sets;
-  out.kendall_tau = (tau_sum[0] + tau_sum[1]) / o.sets;
-  out.kendall_tau_monotone = tau_count[0] ? tau_sum[0] / tau_count[0] : std::nan("");
-  out.kendall_tau_nested = tau_count[1] ? tau_sum[1] / tau_count[1] : std::nan("");
-  out.pairwise_accuracy = ordered / pairs;
+  out.kendall_tau = (monotone.tau_sum + nested.tau_sum) / o.sets;
+  out.kendall_tau_monotone = monotone.tau();
+  out.kendall_tau_nested = nested.tau();
+  out.pairwise_accuracy = (monotone.ordered + nested.ordered) / (monotone.pairs + nested.pairs);
+  out.cross_sets = o.cross_sets;
+  out.kendall_tau_cross = cross.tau();
+  out.pairwise_accuracy_cross = cross.pairs > 0 ? cross.ordered / cross.pairs : std::nan("");
   return out;
 }
 
@@ -169,6 +203,8 @@ nlohmann::ordered_json RelationalEvaluation::to_json() const {
                          {"pearson", number(a.pearson)},
                          {"sign_accuracy", number(a.sign_accuracy)},
                          {"iou", number(a.iou)},
+                         {"best_iou", number(a.best_iou)},
+                         {"best_iou_threshold", number(a.best_iou_threshold)},
                          {"leakage", number(a.leakage)},
                          {"affected_pixels", a.affected_pixels}});
   }
@@ -186,7 +222,10 @@ nlohmann::ordered_json RelationalEvaluation::to_json() const {
           {"kendall_tau", number(kendall_tau)},
           {"kendall_tau_monotone", number(kendall_tau_monotone)},
           {"kendall_tau_nested", number(kendall_tau_nested)},
-          {"pairwise_accuracy", number(pairwise_accuracy)}};
+          {"pairwise_accuracy", number(pairwise_accuracy)},
+          {"cross_sets", cross_sets},
+          {"kendall_tau_cross", number(kendall_tau_cross)},
+          {"pairwise_accuracy_cross", number(pairwise_accuracy_cross)}};
 }
 
 std::unique_ptr<MetricScorer> make_relational_metric(const std::string& path) {

@@ -68,7 +68,8 @@ json scorer_step(RelationalState& state, const std::vector<std::string>& images,
   const RelationalConfig& c = state.config;
   const std::int64_t stage_step = state.step - c.maps.steps;
   const auto data_start = Clock::now();
-  const RankedBatch batch = make_ranked_batch(images, c.sets, c.set_size, c.crop, c.seed, state.step, c.programs);
+  const RankedBatch batch = make_ranked_batch(images, c.sets, c.set_size, c.crop, c.seed, state.step, c.programs,
+                                                ranked_set_kinds(c));
   const double data_seconds = seconds_since(data_start);
   torch::Tensor maps;
   {
@@ -97,6 +98,31 @@ json scorer_step(RelationalState& state, const std::vector<std::string>& images,
   return line;
 }
 
+RelationalScorer make_scorer(const RelationalConfig& config) {
+  ScorerConfig scorer = config.scorer_network;
+  scorer.axes = kRelationalAxes;
+  return RelationalScorer(scorer, Rng::stream(config.seed, {kInitScorer}).next_u64());
+}
+
+// True when the two configs differ in their "scorer" section only.
+bool differs_in_scorer_only(const RelationalConfig& a, const RelationalConfig& b) {
+  json x = relational_config_to_json(a), y = relational_config_to_json(b);
+  if (x == y) return false;
+  x.erase("scorer");
+  y.erase("scorer");
+  return x == y;
+}
+
+// Stage 1 neither reads the scorer's settings nor touches the scorer, so a run that has not yet
+// begun stage 2 can take a new scorer section: the scorer is re-made from the seed under the new
+// settings, exactly as a fresh run with that config would have it at this step, and the run folder's
+// config.json is rewritten. The result is the fresh run's, byte for byte.
+void adopt_scorer_section(RelationalState& state, const RelationalConfig& wanted, const std::string& run_dir) {
+  state.config = wanted;
+  state.model.scorer = make_scorer(wanted);
+  write_run_config(run_dir, relational_config_to_json(wanted));
+}
+
 RelationalConfig with_steps(RelationalConfig c, std::int64_t total) {
   const double share = static_cast<double>(c.maps.steps) / static_cast<double>(c.total_steps());
   c.maps.steps = std::llround(static_cast<double>(total) * share);
@@ -120,10 +146,8 @@ RelationalModel make_relational_model(const RelationalConfig& config) {
   RelationalModel m;
   MapNetworkConfig network = config.network;
   network.axes = kRelationalAxes;
-  ScorerConfig scorer = config.scorer_network;
-  scorer.axes = kRelationalAxes;
   m.maps = MapNetwork(network, Rng::stream(config.seed, {kInitMaps}).next_u64());
-  m.scorer = RelationalScorer(scorer, Rng::stream(config.seed, {kInitScorer}).next_u64());
+  m.scorer = make_scorer(config);
   return m;
 }
 
@@ -179,9 +203,13 @@ TrainRunSummary run_relational_training(const std::optional<RelationalConfig>& g
   if (options.resume) {
     require_run_checkpoint(options.run_dir);
     state = load_relational_checkpoint(checkpoint);
+    const RelationalConfig wanted_config = with_overrides(given_config ? *given_config : state.config);
+    const bool scorer_not_started = state.step <= state.config.maps.steps;
+    if (scorer_not_started && differs_in_scorer_only(state.config, wanted_config)) {
+      adopt_scorer_section(state, wanted_config, options.run_dir);
+    }
     const RunIdentity saved{relational_config_to_json(state.config), state.images_digest, state.threads};
-    const RunIdentity wanted{relational_config_to_json(with_overrides(given_config ? *given_config : state.config)),
-                             images.digest, torch::get_num_threads()};
+    const RunIdentity wanted{relational_config_to_json(wanted_config), images.digest, torch::get_num_threads()};
     check_resume(options.run_dir, saved, wanted, state.step, options.images_dir);
   } else {
     if (!given_config) throw_usage_error("--config", "a fresh run needs a config");

@@ -86,8 +86,12 @@ void start_run_folder(const std::string& run_dir, const json& config) {
   std::error_code ec;
   fs::create_directories(run_dir, ec);
   if (ec) throw_usage_error(run_dir, "cannot create the run folder: " + ec.message());
-  write_text_atomic(run_config_path(run_dir), config.dump(2) + "\n");
+  write_run_config(run_dir, config);
   write_text_atomic(run_log_path(run_dir), "");
+}
+
+void write_run_config(const std::string& run_dir, const json& config) {
+  write_text_atomic(run_config_path(run_dir), config.dump(2) + "\n");
 }
 
 void require_run_checkpoint(const std::string& run_dir) {

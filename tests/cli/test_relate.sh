@@ -84,7 +84,7 @@ assert r["model"] == "tiny-relational" and r["results"][0]["rank"] == 1 and 0 <=
 PY
 
 # relate-eval on held-out synthetic data: the structure of its report, and exact anti-symmetry.
-run relate-eval --images "$IMAGES" --model "$MODEL" --triplets 2 --sets 2 --crop 32 --json --threads 1
+run relate-eval --images "$IMAGES" --model "$MODEL" --triplets 2 --sets 2 --cross-sets 3 --crop 32 --json --threads 1
 expect_rc 0 "relate-eval"
 python3 - "$WORK/out" <<'PY' || fail "relate-eval JSON"
 import json, sys
@@ -92,6 +92,9 @@ r = json.load(open(sys.argv[1]))
 assert r["pairs"] == 6 and r["sets"] == 2 and len(r["axes"]) == 8, r
 assert r["antisymmetry_error"] == 0 and r["identity_error"] == 0, r
 assert -1 <= r["kendall_tau"] <= 1 and 0 <= r["pairwise_accuracy"] <= 1, r
+for a in r["axes"]:  # the best tau's IoU is at least the IoU at 0.1, one of the taus tried
+    assert a["iou"] is None or a["iou"] - 1e-12 <= a["best_iou"] <= 1, a
+assert r["cross_sets"] == 3 and -1 <= r["kendall_tau_cross"] <= 1 and 0 <= r["pairwise_accuracy_cross"] <= 1, r
 assert sum(map(sum, r["type_confusion"])) > 0
 PY
 

@@ -218,6 +218,36 @@ TEST(RelationalData, MonotoneRankedSetsGetWorseStepByStep) {
   }
 }
 
+TEST(RelationalData, ProgramSeverityIsStrengthTimesAreaSummedOverEdits) {
+  ImageProgram program;
+  EXPECT_EQ(program_severity(program), 0.0);
+  PlannedEdit global;
+  global.edit.strength = -0.5;  // the sign does not matter: further from R either way
+  program.edits.push_back(global);
+  PlannedEdit local;
+  local.edit.strength = 0.4;
+  local.edit.mask = cv::Mat::zeros(4, 4, CV_32FC1);
+  local.edit.mask(cv::Rect(0, 0, 2, 4)) = 0.5f;  // mean 0.25
+  program.edits.push_back(local);
+  EXPECT_NEAR(program_severity(program), 0.5 + 0.4 * 0.25, 1e-12);
+}
+
+TEST(RelationalData, CrossProgramRankedSetsAreOrderedByTheProxySeverity) {
+  const cv::Mat patch = test_patch();
+  for (std::uint64_t seed = 0; seed < 6; ++seed) {
+    Rng rng(seed);
+    const RankedSet set = make_ranked_set(patch, 6, RankedSetKind::kCrossProgram, rng, ProgramOptions{});
+    ASSERT_EQ(set.images.size(), 6u);
+    EXPECT_EQ(cv::norm(set.images[0], patch, cv::NORM_INF), 0.0);
+    EXPECT_TRUE(set.programs[0].edits.empty());
+    for (std::size_t j = 1; j < 6; ++j) {
+      EXPECT_FALSE(set.programs[j].edits.empty()) << "rank " << j << " must be edited";
+      EXPECT_GE(program_severity(set.programs[j]), program_severity(set.programs[j - 1]));
+      EXPECT_EQ(cv::norm(set.images[j], apply_program(patch, set.programs[j]), cv::NORM_INF), 0.0);
+    }
+  }
+}
+
 TEST(RelationalData, NestedRankedSetsAddOneEditPerRank) {
   const cv::Mat patch = test_patch();
   Rng rng(5);

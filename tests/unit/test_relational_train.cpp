@@ -101,6 +101,18 @@ TEST(RelationalConfigTest, DefaultFileRoundTrips) {
   EXPECT_TRUE(energy.network.energy_channel);
 }
 
+TEST(RelationalConfigTest, CrossProgramSetsAddAThirdKindOfSet) {
+  RelationalConfig c;
+  c.maps.steps = 1;
+  EXPECT_EQ(ranked_set_kinds(c),
+            (std::vector<RankedSetKind>{RankedSetKind::kMonotoneStrength, RankedSetKind::kNested}));
+  c.cross_program_sets = true;
+  const RelationalConfig read = relational_config_from_json(relational_config_to_json(c), "test");
+  EXPECT_TRUE(read.cross_program_sets);
+  EXPECT_EQ(ranked_set_kinds(read), (std::vector<RankedSetKind>{RankedSetKind::kMonotoneStrength,
+                                                                RankedSetKind::kNested, RankedSetKind::kCrossProgram}));
+}
+
 TEST(RelationalConfigTest, MistakesNameTheFileAndTheKey) {
   const nlohmann::json base = {{"method", "relational"}};
   auto with = [&](const nlohmann::json& patch) {
@@ -201,6 +213,35 @@ TEST(RelationalTrainer, StageTwoLeavesTheMapNetworkAlone) {
   const NamedTensors s0 = after_maps.model.scorer_parameters(), s1 = after_all.model.scorer_parameters();
   for (std::size_t i = 0; i < s0.size(); ++i) scorer_moved |= !torch::equal(s0[i].second, s1[i].second);
   EXPECT_TRUE(scorer_moved);
+}
+
+TEST(RelationalTrainer, NewScorerSectionBeforeStageTwoGivesTheFreshRunsBytes) {
+  test::TempDir dir;
+  const RelationalConfig old_scorer = tiny_relational_config();
+  RelationalConfig new_scorer = old_scorer;
+  new_scorer.cross_program_sets = true;
+  new_scorer.scorer_network.channels = {8, 8};
+  new_scorer.listmle_temperature = 0.25;
+  const TrainRunSummary fresh = run_relational_training(new_scorer, relational_run_options(dir.path("fresh")));
+
+  // Stage 1 under the old scorer section, then the rest under the new one.
+  TrainRunOptions o = relational_run_options(dir.path("switched"));
+  o.stop_after = 3;  // exactly the end of stage 1
+  run_relational_training(old_scorer, o);
+  o.stop_after.reset();
+  o.resume = true;
+  const TrainRunSummary switched = run_relational_training(new_scorer, o);
+  EXPECT_EQ(read_file_bytes(fresh.checkpoint), read_file_bytes(switched.checkpoint));
+  EXPECT_EQ(read_file_bytes(run_model_path(dir.path("fresh"))), read_file_bytes(run_model_path(dir.path("switched"))));
+  EXPECT_EQ(read_file_bytes(run_config_path(dir.path("fresh"))), read_file_bytes(run_config_path(dir.path("switched"))));
+
+  // Once stage 2 has begun, the scorer section is fixed like every other key.
+  TrainRunOptions late = relational_run_options(dir.path("late"));
+  late.stop_after = 4;
+  run_relational_training(old_scorer, late);
+  late.stop_after.reset();
+  late.resume = true;
+  expect_error([&] { run_relational_training(new_scorer, late); }, ErrorKind::kUsage, "differs in: scorer.");
 }
 
 TEST(RelationalTrainer, StepsOverrideKeepsTheStageProportion) {
