@@ -85,7 +85,7 @@ void register_train_commands(Registration r) {
   train->add_option("--steps", o->steps, "Total steps of the schedule (overrides the config)")
       ->check(CLI::PositiveNumber);
   train->add_option("--seed", o->seed, "Seed of the run (overrides the config)");
-  train->add_flag("--resume", o->resume, "Continue RUN from its checkpoint, bit for bit (a relational run not yet in stage 2 may take a config whose scorer section changed)");
+  train->add_flag("--resume", o->resume, "Continue RUN from its checkpoint, bit for bit (a relational run not yet in stage 2 may take a config whose name or scorer section changed)");
   train->add_option("--init", o->init, "Encoder weights exported from torchvision (safetensors; docs/encoder.md); SHAMISA only");
   train->add_option("--stop-after", o->stop_after, "Stop once this many steps are done (checkpointed)")
       ->check(CLI::NonNegativeNumber);

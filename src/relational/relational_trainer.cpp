@@ -104,20 +104,23 @@ RelationalScorer make_scorer(const RelationalConfig& config) {
   return RelationalScorer(scorer, Rng::stream(config.seed, {kInitScorer}).next_u64());
 }
 
-// True when the two configs differ in their "scorer" section only.
-bool differs_in_scorer_only(const RelationalConfig& a, const RelationalConfig& b) {
+// True when the two configs agree on everything stage 1 reads: all but the name and the "scorer"
+// section.
+bool same_stage_one(const RelationalConfig& a, const RelationalConfig& b) {
   json x = relational_config_to_json(a), y = relational_config_to_json(b);
-  if (x == y) return false;
-  x.erase("scorer");
-  y.erase("scorer");
+  for (json* j : {&x, &y}) {
+    j->erase("name");
+    j->erase("scorer");
+  }
   return x == y;
 }
 
-// Stage 1 neither reads the scorer's settings nor touches the scorer, so a run that has not yet
-// begun stage 2 can take a new scorer section: the scorer is re-made from the seed under the new
-// settings, exactly as a fresh run with that config would have it at this step, and the run folder's
-// config.json is rewritten. The result is the fresh run's, byte for byte.
-void adopt_scorer_section(RelationalState& state, const RelationalConfig& wanted, const std::string& run_dir) {
+// Stage 1 neither reads the run's name or the scorer's settings nor touches the scorer, so a run
+// that has not yet begun stage 2 can take a config that changes only those: the scorer is re-made
+// from the seed under the new settings, exactly as a fresh run with that config would have it at
+// this step, and the run folder's config.json is rewritten. The result is the fresh run's, byte for
+// byte.
+void adopt_stage_two_settings(RelationalState& state, const RelationalConfig& wanted, const std::string& run_dir) {
   state.config = wanted;
   state.model.scorer = make_scorer(wanted);
   write_run_config(run_dir, relational_config_to_json(wanted));
@@ -205,8 +208,8 @@ TrainRunSummary run_relational_training(const std::optional<RelationalConfig>& g
     state = load_relational_checkpoint(checkpoint);
     const RelationalConfig wanted_config = with_overrides(given_config ? *given_config : state.config);
     const bool scorer_not_started = state.step <= state.config.maps.steps;
-    if (scorer_not_started && differs_in_scorer_only(state.config, wanted_config)) {
-      adopt_scorer_section(state, wanted_config, options.run_dir);
+    if (scorer_not_started && same_stage_one(state.config, wanted_config)) {
+      adopt_stage_two_settings(state, wanted_config, options.run_dir);
     }
     const RunIdentity saved{relational_config_to_json(state.config), state.images_digest, state.threads};
     const RunIdentity wanted{relational_config_to_json(wanted_config), images.digest, torch::get_num_threads()};

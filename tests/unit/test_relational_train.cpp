@@ -219,6 +219,7 @@ TEST(RelationalTrainer, NewScorerSectionBeforeStageTwoGivesTheFreshRunsBytes) {
   test::TempDir dir;
   const RelationalConfig old_scorer = tiny_relational_config();
   RelationalConfig new_scorer = old_scorer;
+  new_scorer.name = "renamed";
   new_scorer.cross_program_sets = true;
   new_scorer.scorer_network.channels = {8, 8};
   new_scorer.listmle_temperature = 0.25;
@@ -235,13 +236,17 @@ TEST(RelationalTrainer, NewScorerSectionBeforeStageTwoGivesTheFreshRunsBytes) {
   EXPECT_EQ(read_file_bytes(run_model_path(dir.path("fresh"))), read_file_bytes(run_model_path(dir.path("switched"))));
   EXPECT_EQ(read_file_bytes(run_config_path(dir.path("fresh"))), read_file_bytes(run_config_path(dir.path("switched"))));
 
-  // Once stage 2 has begun, the scorer section is fixed like every other key.
+  // Once stage 2 has begun, the scorer section is fixed like every other key; and a change that
+  // stage 1 reads is refused at any step.
+  RelationalConfig new_maps = new_scorer;
+  new_maps.cycle = 0.2;
+  expect_error([&] { run_relational_training(new_maps, o); }, ErrorKind::kUsage, "differs in: maps.cycle");
   TrainRunOptions late = relational_run_options(dir.path("late"));
   late.stop_after = 4;
   run_relational_training(old_scorer, late);
   late.stop_after.reset();
   late.resume = true;
-  expect_error([&] { run_relational_training(new_scorer, late); }, ErrorKind::kUsage, "differs in: scorer.");
+  expect_error([&] { run_relational_training(new_scorer, late); }, ErrorKind::kUsage, "differs in: name scorer.channels");
 }
 
 TEST(RelationalTrainer, StepsOverrideKeepsTheStageProportion) {
