@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the figures of docs/relational.md: `shamisa relate --maps` on pairs with known, local edits
 # of images the default relational model never saw (set14; it was trained on BSDS500):
-#   1. left half sharpened, right half blurred;   2. a brightened rectangle;   3. JPEG in a rectangle.
+#   1. left half sharpened, right half blurred;   2. a brightened rectangle;   3. JPEG in a rectangle;
+#   4. white noise in a rectangle.
 # B is always the untouched image, so every map reads "A relative to the original".
 #   scripts/make-relate-figures.sh [MODEL]      (default: models/relational-default.safetensors)
 set -euo pipefail
@@ -19,6 +20,8 @@ mkdir -p docs/figures
 # pepper.bmp and lenna.bmp are 512 x 512.
 "$shamisa" distort apply "$set14/pepper.bmp" "$work/bright.png" --chain brighten:3 --region 128,128,256,256
 "$shamisa" distort apply "$set14/lenna.bmp" "$work/jpeg.png" --chain jpeg:4 --region 192,160,256,224
+# man.bmp is 512 x 512.
+"$shamisa" distort apply "$set14/man.bmp" "$work/noise.png" --chain whitenoise:2 --region 64,96,256,224
 
 relate() {  # NAME A B
   "$shamisa" relate "$2" "$3" --model "$model" --maps "$work/$1" --json >"$work/$1.json"
@@ -33,3 +36,4 @@ print('  score %+.4f  ' % r['score'] + '  '.join('%s %+.3f/%.2f' % (a['name'], a
 relate halves "$work/halves.png" "$set14/monarch.bmp"
 relate brightened "$work/bright.png" "$set14/pepper.bmp"
 relate local-jpeg "$work/jpeg.png" "$set14/lenna.bmp"
+relate local-noise "$work/noise.png" "$set14/man.bmp"

@@ -1,8 +1,9 @@
 // The relational scoring network and its ranking losses (METHOD-RELATIONAL.md section 3.6).
 //
-// A small CNN reads the maps G(X, R), their magnitudes |G| and the image X, and gives a per-location
-// score s(x) and a weight w(x) > 0; f = Σ w·s / Σ w (weighted pooling), and
-//   q(X | R) = f(G(X, R), X) - f(0, R),   so q(R | R) = 0 exactly (G(R, R) = 0).
+// A small CNN reads the maps G(X, R), their magnitudes |G| and the image X (and, when configured,
+// the absolute difference |X - R|), and gives a per-location score s(x) and a weight w(x) > 0;
+// f = Σ w·s / Σ w (weighted pooling), and
+//   q(X | R) = f(G(X, R), X, R) - f(0, R, R),   so q(R | R) = 0 exactly (G(R, R) = 0, |R - R| = 0).
 // Higher q is better: a distortion should make q negative. It also pools an embedding z with the
 // same weights, for the Rank-N-Contrast term.
 #ifndef SHAMISA_RELATIONAL_SCORER_H_
@@ -18,6 +19,10 @@ namespace shamisa {
 struct ScorerConfig {
   int axes = 8;                       // K: the map network's axes
   std::vector<int> channels = {32, 64};  // each stage: a stride-2 conv 3x3 and SiLU
+  // A further input channel: the per-pixel mean absolute RGB difference |X - R|. It lets the score
+  // see differences that no axis of the maps names (a deviation from METHOD-RELATIONAL.md §3.6,
+  // whose input is G, |G| and X only). It is even in the pair, so s(A, B) stays anti-symmetric.
+  bool difference_channel = false;
 };
 
 // Usage error naming the field when the config is out of range.
@@ -33,8 +38,9 @@ struct ScorerOutput {
 class RelationalScorerImpl : public torch::nn::Module {
  public:
   RelationalScorerImpl(const ScorerConfig& config, std::uint64_t seed);
-  // maps: [N, K, H, W] (G(X, R)); image: [N, 3, H, W] RGB in [0, 1].
-  ScorerOutput forward(const torch::Tensor& maps, const torch::Tensor& image);
+  // maps: [N, K, H, W] (G(X, R)); image X and reference R: [N, 3, H, W] RGB in [0, 1]. R is read only
+  // with difference_channel.
+  ScorerOutput forward(const torch::Tensor& maps, const torch::Tensor& image, const torch::Tensor& reference);
   const ScorerConfig& config() const { return config_; }
 
  private:
@@ -47,7 +53,7 @@ TORCH_MODULE(RelationalScorer);
 struct RelationalQuality {
   torch::Tensor q;          // q(X | R): [N]
   torch::Tensor embedding;  // z of X: [N, C]
-  ScorerOutput image;       // f(G(X, R), X), for "where it hurts" maps (w·s)
+  ScorerOutput image;       // f(G(X, R), X, R), for "where it hurts" maps (w·s)
 };
 
 // q(X | R) for images X [N, 3, H, W] whose maps against their references are `maps` [N, K, H, W];

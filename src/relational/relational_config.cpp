@@ -91,6 +91,7 @@ RelationalConfig relational_config_from_json(const json& root, const std::string
     s.read("rnc_temperature", c.rnc_temperature);
     s.read("fidelity", c.fidelity);
     s.read("cross_program_sets", c.cross_program_sets);
+    s.read("difference_channel", c.scorer_network.difference_channel);
     s.reject_unknown();
   }
   top.reject_unknown();
@@ -114,6 +115,7 @@ json relational_config_to_json(const RelationalConfig& c) {
   scorer["rnc_temperature"] = c.rnc_temperature;
   scorer["fidelity"] = c.fidelity;
   scorer["cross_program_sets"] = c.cross_program_sets;
+  scorer["difference_channel"] = c.scorer_network.difference_channel;
   return {{"method", "relational"},
           {"name", c.name},
           {"seed", c.seed},

@@ -51,15 +51,16 @@ std::vector<int> tile_origins(int length, int tile) {
 
 torch::Tensor image_tensor(const cv::Mat& rgb) { return images_to_batch({rgb}, kNoNormalization)[0]; }
 
-// f(G, X) over a whole image, by tiles: Σ w·s / Σ w accumulated over non-overlapping tiles.
-double pooled_score(RelationalScorer& scorer, const torch::Tensor& maps, const torch::Tensor& image) {
+// f(G, X, R) over a whole image, by tiles: Σ w·s / Σ w accumulated over non-overlapping tiles.
+double pooled_score(RelationalScorer& scorer, const torch::Tensor& maps, const torch::Tensor& image,
+                    const torch::Tensor& reference) {
   const int64_t h = maps.size(1), w = maps.size(2);
   double weighted = 0.0, total = 0.0;
   for (int64_t y = 0; y < h; y += kScorerTile) {
     for (int64_t x = 0; x < w; x += kScorerTile) {
       const int64_t th = std::min<int64_t>(kScorerTile, h - y), tw = std::min<int64_t>(kScorerTile, w - x);
-      const ScorerOutput out = scorer->forward(maps.slice(1, y, y + th).slice(2, x, x + tw).unsqueeze(0),
-                                               image.slice(1, y, y + th).slice(2, x, x + tw).unsqueeze(0));
+      auto tile = [&](const torch::Tensor& t) { return t.slice(1, y, y + th).slice(2, x, x + tw).unsqueeze(0); };
+      const ScorerOutput out = scorer->forward(tile(maps), tile(image), tile(reference));
       weighted += (out.weight * out.local).sum().item<double>();
       total += out.weight.sum().item<double>();
     }
@@ -143,7 +144,7 @@ void write_relational_model(const std::string& path, const RelationalState& stat
       {"area_threshold", kAreaThreshold},
       {"score",
        {{"pair", "s(A, B) = (q(A|B) - q(B|A)) / 2; > 0: A is better; relate(B, A) = -relate(A, B)"},
-        {"reference", "q(X|R) = f(G(X, R), X) - f(0, R); 0 for X = R, lower is worse; 0-100 scale 100 exp(min(q, 0))"}}},
+        {"reference", "q(X|R) = f(G(X, R), X, R) - f(0, R, R); 0 for X = R, lower is worse; 0-100 scale 100 exp(min(q, 0))"}}},
       {"provenance",
        {{"config", relational_config_to_json(c)},
         {"images_digest", state.images_digest},
@@ -208,8 +209,8 @@ Relation relate(RelationalModelFile& m, const cv::Mat& a, const cv::Mat& b) {
   torch::NoGradGuard no_grad;
   m.model.scorer->eval();
   const torch::Tensor zero = torch::zeros_like(r.maps);
-  const double q_ab = pooled_score(m.model.scorer, r.maps, ta) - pooled_score(m.model.scorer, zero, tb);
-  const double q_ba = pooled_score(m.model.scorer, -r.maps, tb) - pooled_score(m.model.scorer, zero, ta);
+  const double q_ab = pooled_score(m.model.scorer, r.maps, ta, tb) - pooled_score(m.model.scorer, zero, tb, tb);
+  const double q_ba = pooled_score(m.model.scorer, -r.maps, tb, ta) - pooled_score(m.model.scorer, zero, ta, ta);
   r.score = 0.5 * (q_ab - q_ba);
   return r;
 }
@@ -221,7 +222,7 @@ ReferenceQuality::ReferenceQuality(RelationalModelFile& model, const cv::Mat& re
   torch::NoGradGuard no_grad;
   model_.model.scorer->eval();
   baseline_ = pooled_score(model_.model.scorer, torch::zeros({kRelationalAxes, reference.rows, reference.cols}),
-                           reference_);
+                           reference_, reference_);
 }
 
 double ReferenceQuality::operator()(const cv::Mat& x) {
@@ -231,7 +232,7 @@ double ReferenceQuality::operator()(const cv::Mat& x) {
   const torch::Tensor maps = maps_of(model_, tx, reference_);
   torch::NoGradGuard no_grad;
   model_.model.scorer->eval();
-  return pooled_score(model_.model.scorer, maps, tx) - baseline_;
+  return pooled_score(model_.model.scorer, maps, tx, reference_) - baseline_;
 }
 
 double relational_quality_against(RelationalModelFile& m, const cv::Mat& x, const cv::Mat& reference) {

@@ -22,7 +22,7 @@ void validate(const ScorerConfig& c) {
 RelationalScorerImpl::RelationalScorerImpl(const ScorerConfig& config, std::uint64_t seed) : config_(config) {
   validate(config);
   trunk_ = nn::Sequential();
-  int in = 2 * config.axes + 3;  // G, |G| and the image
+  int in = 2 * config.axes + 3 + (config.difference_channel ? 1 : 0);  // G, |G|, the image (and |X - R|)
   for (int ch : config.channels) {
     trunk_->push_back(nn::Conv2d(nn::Conv2dOptions(in, ch, 3).stride(2).padding(1)));
     trunk_->push_back(nn::SiLU());
@@ -33,13 +33,17 @@ RelationalScorerImpl::RelationalScorerImpl(const ScorerConfig& config, std::uint
   init_convolutions(*this, seed);
 }
 
-ScorerOutput RelationalScorerImpl::forward(const torch::Tensor& maps, const torch::Tensor& image) {
+ScorerOutput RelationalScorerImpl::forward(const torch::Tensor& maps, const torch::Tensor& image,
+                                           const torch::Tensor& reference) {
   if (maps.dim() != 4 || maps.size(1) != config_.axes || image.dim() != 4 || image.size(1) != 3 ||
-      maps.size(0) != image.size(0) || maps.size(2) != image.size(2) || maps.size(3) != image.size(3)) {
+      maps.size(0) != image.size(0) || maps.size(2) != image.size(2) || maps.size(3) != image.size(3) ||
+      !reference.defined() || reference.sizes() != image.sizes()) {
     throw_usage_error("relational scorer", "needs maps [N, " + std::to_string(config_.axes) +
-                                               ", H, W] and images [N, 3, H, W] of one size");
+                                               ", H, W], images and references [N, 3, H, W] of one size");
   }
-  const torch::Tensor features = trunk_->forward(torch::cat({maps, maps.abs(), image - 0.5}, 1));
+  std::vector<torch::Tensor> inputs = {maps, maps.abs(), image - 0.5};
+  if (config_.difference_channel) inputs.push_back((image - reference).abs().mean(1, /*keepdim=*/true));
+  const torch::Tensor features = trunk_->forward(torch::cat(inputs, 1));
   const torch::Tensor out = head_->forward(features);
   ScorerOutput r;
   r.local = out.slice(1, 0, 1);
@@ -53,8 +57,8 @@ ScorerOutput RelationalScorerImpl::forward(const torch::Tensor& maps, const torc
 RelationalQuality relational_quality(RelationalScorer& scorer, const torch::Tensor& maps, const torch::Tensor& images,
                                      const torch::Tensor& references) {
   RelationalQuality q;
-  q.image = scorer->forward(maps, images);
-  const torch::Tensor baseline = scorer->forward(torch::zeros_like(maps), references).pooled;
+  q.image = scorer->forward(maps, images, references);
+  const torch::Tensor baseline = scorer->forward(torch::zeros_like(maps), references, references).pooled;
   q.q = q.image.pooled - baseline;
   q.embedding = q.image.embedding;
   return q;

@@ -76,11 +76,31 @@ TEST(RelationalScorerTest, ReferenceScoresExactlyZeroAndWeightsArePositive) {
   const RelationalQuality self = relational_quality(scorer, torch::zeros_like(maps), r, r);
   EXPECT_TRUE(torch::equal(self.q, torch::zeros({3})));
   // The pooled score is the weighted mean of the local scores.
-  const ScorerOutput f = scorer->forward(maps, x);
+  const ScorerOutput f = scorer->forward(maps, x, r);
   const torch::Tensor mean = (f.weight * f.local).sum({1, 2, 3}) / f.weight.sum({1, 2, 3});
   EXPECT_TRUE(torch::allclose(f.pooled, mean, 1e-6, 1e-6));
-  expect_error([&] { scorer->forward(torch::zeros({1, 4, 32, 32}), x.slice(0, 0, 1)); }, ErrorKind::kUsage,
-               "relational scorer");
+  expect_error([&] { scorer->forward(torch::zeros({1, 4, 32, 32}), x.slice(0, 0, 1), r.slice(0, 0, 1)); },
+               ErrorKind::kUsage, "relational scorer");
+  // Without the difference channel R does not enter f; q is still relative to f(0, R, R).
+  EXPECT_TRUE(torch::equal(f.pooled, scorer->forward(maps, x, x).pooled));
+}
+
+TEST(RelationalScorerTest, DifferenceChannelSeesPixelChangesTheMapsMiss) {
+  ScorerConfig config;
+  config.difference_channel = true;
+  RelationalScorer scorer(config, 3);
+  torch::manual_seed(5);
+  const torch::Tensor r = torch::rand({2, 3, 32, 32});
+  const torch::Tensor x = (r + 0.2 * torch::randn({2, 3, 32, 32})).clamp(0, 1);
+  const torch::Tensor zero_maps = torch::zeros({2, 8, 32, 32});
+  // q(R | R) = 0 exactly still: |R - R| = 0 and G(R, R) = 0.
+  EXPECT_TRUE(torch::equal(relational_quality(scorer, zero_maps, r, r).q, torch::zeros({2})));
+  // With the maps blind (0), q(X | R) of a changed X is not 0: the difference channel carries it.
+  const torch::Tensor q = relational_quality(scorer, zero_maps, x, r).q;
+  EXPECT_GT(q.abs().min().item<double>(), 0.0);
+  // R enters f through |X - R| (without the channel it does not; see the test above).
+  const torch::Tensor d1 = scorer->forward(zero_maps, x, r).pooled, d2 = scorer->forward(zero_maps, x, x).pooled;
+  EXPECT_FALSE(torch::equal(d1, d2));
 }
 
 // ---- the config --------------------------------------------------------------------------
