@@ -171,6 +171,7 @@ RelationalEvaluation evaluate_relational(RelationalModelFile& model, const std::
       }
     }
     double tau() const { return sets ? tau_sum / sets : std::nan(""); }
+    double accuracy() const { return pairs > 0 ? ordered / pairs : std::nan(""); }
   };
   Ranking monotone, nested, cross;
   for (int first = 0; first < o.sets; first += 2) {
@@ -191,7 +192,7 @@ RelationalEvaluation evaluate_relational(RelationalModelFile& model, const std::
   out.pairwise_accuracy = (monotone.ordered + nested.ordered) / (monotone.pairs + nested.pairs);
   out.cross_sets = o.cross_sets;
   out.kendall_tau_cross = cross.tau();
-  out.pairwise_accuracy_cross = cross.pairs > 0 ? cross.ordered / cross.pairs : std::nan("");
+  out.pairwise_accuracy_cross = cross.accuracy();
   return out;
 }
 

@@ -104,26 +104,16 @@ RelationalScorer make_scorer(const RelationalConfig& config) {
   return RelationalScorer(scorer, Rng::stream(config.seed, {kInitScorer}).next_u64());
 }
 
-// True when the two configs agree on everything stage 1 reads: all but the name and the "scorer"
-// section.
-bool same_stage_one(const RelationalConfig& a, const RelationalConfig& b) {
-  json x = relational_config_to_json(a), y = relational_config_to_json(b);
+// True when `wanted` differs from `saved` only where stage 1 does not look: the name and the
+// "scorer" section.
+bool differs_only_in_stage_two(const RelationalConfig& saved, const RelationalConfig& wanted) {
+  json x = relational_config_to_json(saved), y = relational_config_to_json(wanted);
+  if (x == y) return false;
   for (json* j : {&x, &y}) {
     j->erase("name");
     j->erase("scorer");
   }
   return x == y;
-}
-
-// Stage 1 neither reads the run's name or the scorer's settings nor touches the scorer, so a run
-// that has not yet begun stage 2 can take a config that changes only those: the scorer is re-made
-// from the seed under the new settings, exactly as a fresh run with that config would have it at
-// this step, and the run folder's config.json is rewritten. The result is the fresh run's, byte for
-// byte.
-void adopt_stage_two_settings(RelationalState& state, const RelationalConfig& wanted, const std::string& run_dir) {
-  state.config = wanted;
-  state.model.scorer = make_scorer(wanted);
-  write_run_config(run_dir, relational_config_to_json(wanted));
 }
 
 RelationalConfig with_steps(RelationalConfig c, std::int64_t total) {
@@ -207,13 +197,20 @@ TrainRunSummary run_relational_training(const std::optional<RelationalConfig>& g
     require_run_checkpoint(options.run_dir);
     state = load_relational_checkpoint(checkpoint);
     const RelationalConfig wanted_config = with_overrides(given_config ? *given_config : state.config);
-    const bool scorer_not_started = state.step <= state.config.maps.steps;
-    if (scorer_not_started && same_stage_one(state.config, wanted_config)) {
-      adopt_stage_two_settings(state, wanted_config, options.run_dir);
+    // Stage 1 neither reads the name or the scorer's settings nor touches the scorer, so a run that
+    // has not begun stage 2 may take new ones: the scorer is re-made from the seed under them,
+    // exactly as a fresh run of that config has it at this step (the result is that run's, byte for
+    // byte). config.json is rewritten only once the rest of the resume checks have passed.
+    const bool new_stage_two = state.step <= state.config.maps.steps &&
+                               differs_only_in_stage_two(state.config, wanted_config);
+    if (new_stage_two) {
+      state.config = wanted_config;
+      state.model.scorer = make_scorer(wanted_config);
     }
     const RunIdentity saved{relational_config_to_json(state.config), state.images_digest, state.threads};
     const RunIdentity wanted{relational_config_to_json(wanted_config), images.digest, torch::get_num_threads()};
     check_resume(options.run_dir, saved, wanted, state.step, options.images_dir);
+    if (new_stage_two) write_run_config(options.run_dir, relational_config_to_json(wanted_config));
   } else {
     if (!given_config) throw_usage_error("--config", "a fresh run needs a config");
     state.config = with_overrides(*given_config);

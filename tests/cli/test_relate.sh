@@ -7,7 +7,8 @@ cat >"$WORK/tiny.json" <<'JSON'
 {"method": "relational", "name": "tiny-relational", "crop": 16, "checkpoint_every": 2,
  "network": {"channels": [8, 16]},
  "maps": {"steps": 3, "triplets": 1},
- "scorer": {"steps": 2, "sets": 2, "set_size": 3, "channels": [8]}}
+ "scorer": {"steps": 2, "sets": 2, "set_size": 3, "channels": [8], "cross_program_sets": true,
+            "difference_channel": true}}
 JSON
 
 run train --config "$WORK/tiny.json" --images "$IMAGES" --out "$WORK/a" --threads 1

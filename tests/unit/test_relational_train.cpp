@@ -261,6 +261,18 @@ TEST(RelationalTrainer, NewScorerSectionBeforeStageTwoGivesTheFreshRunsBytes) {
   RelationalConfig new_maps = new_scorer;
   new_maps.cycle = 0.2;
   expect_error([&] { run_relational_training(new_maps, o); }, ErrorKind::kUsage, "differs in: maps.cycle");
+  // A resume refused for another reason (the thread count) leaves the run folder's config alone.
+  TrainRunOptions threads = relational_run_options(dir.path("threads"));
+  threads.stop_after = 3;
+  run_relational_training(old_scorer, threads);
+  const std::vector<std::uint8_t> config_before = read_file_bytes(run_config_path(dir.path("threads")));
+  const int saved_threads = torch::get_num_threads();
+  torch::set_num_threads(saved_threads + 1);
+  threads.stop_after.reset();
+  threads.resume = true;
+  expect_error([&] { run_relational_training(new_scorer, threads); }, ErrorKind::kUsage, "--threads");
+  torch::set_num_threads(saved_threads);
+  EXPECT_EQ(read_file_bytes(run_config_path(dir.path("threads"))), config_before);
   TrainRunOptions late = relational_run_options(dir.path("late"));
   late.stop_after = 4;
   run_relational_training(old_scorer, late);
@@ -333,6 +345,15 @@ TEST(RelationalInference, ModelFileRoundTripAndExactAntiSymmetryOverTiles) {
   EXPECT_EQ(r.score, -reverse.score);
   for (int k = 0; k < kRelationalAxes; ++k) EXPECT_EQ(r.axes[std::size_t(k)].mean, -reverse.axes[std::size_t(k)].mean);
   EXPECT_EQ(relational_quality_against(m, a, a), 0.0);
+  // The same with the scorer's difference channel, which reads |A - B|: still exact.
+  RelationalState with_difference = state;
+  with_difference.config.scorer_network.difference_channel = true;
+  with_difference.model = make_relational_model(with_difference.config);
+  write_relational_model(dir.path("d.safetensors"), with_difference);
+  RelationalModelFile d = read_relational_model(dir.path("d.safetensors"));
+  EXPECT_EQ(relate(d, a, b).score, -relate(d, b, a).score);
+  EXPECT_NE(relate(d, a, b).score, 0.0);
+  EXPECT_EQ(relational_quality_against(d, a, a), 0.0);
   EXPECT_EQ(relational_score_100(0.0), 100.0);
   EXPECT_NEAR(relational_score_100(-1.0), 100.0 * std::exp(-1.0), 1e-12);
   // A smaller image than the tile is padded, and the output keeps its size.
