@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -68,20 +69,12 @@ class SectionReader {
 
   // A non-empty list of integers in [lo, hi].
   void read_int_list(const std::string& key, std::vector<int>& field, int lo, int hi) {
-    known_.insert(key);
-    const auto it = object_.find(key);
-    if (it == object_.end()) return;
-    const std::string expected =
-        "a non-empty list of integers in [" + std::to_string(lo) + ", " + std::to_string(hi) + "] (got " + it->dump() + ")";
-    if (!it->is_array() || it->empty()) fail(qualified(key), "must be " + expected);
-    std::vector<int> values;
-    for (const nlohmann::json& v : *it) {
-      if (!v.is_number_integer() || v.get<std::int64_t>() < lo || v.get<std::int64_t>() > hi) {
-        fail(qualified(key), "must be " + expected);
-      }
-      values.push_back(v.get<int>());
-    }
-    field = std::move(values);
+    read_list(key, field, lo, hi, "integers");
+  }
+
+  // A non-empty list of finite numbers in [lo, hi].
+  void read_number_list(const std::string& key, std::vector<double>& field, double lo, double hi) {
+    read_list(key, field, lo, hi, "numbers");
   }
 
   // A nested section; absent → an empty object (all defaults).
@@ -104,6 +97,28 @@ class SectionReader {
   }
 
  private:
+  template <typename T>
+  void read_list(const std::string& key, std::vector<T>& field, T lo, T hi, const std::string& what) {
+    known_.insert(key);
+    const auto it = object_.find(key);
+    if (it == object_.end()) return;
+    std::ostringstream range;
+    range << "[" << lo << ", " << hi << "]";
+    const std::string expected = "a non-empty list of " + what + " in " + range.str() + " (got " + it->dump() + ")";
+    if (!it->is_array() || it->empty()) fail(qualified(key), "must be " + expected);
+    std::vector<T> values;
+    for (const nlohmann::json& v : *it) {
+      const bool typed = std::is_integral_v<T> ? v.is_number_integer() : v.is_number();
+      if (!typed) fail(qualified(key), "must be " + expected);
+      const double x = v.get<double>();
+      if (!std::isfinite(x) || x < static_cast<double>(lo) || x > static_cast<double>(hi)) {
+        fail(qualified(key), "must be " + expected);
+      }
+      values.push_back(v.get<T>());
+    }
+    field = std::move(values);
+  }
+
   const nlohmann::json& object_;
   std::string path_;
   std::string source_;

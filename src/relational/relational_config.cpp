@@ -78,6 +78,7 @@ RelationalConfig relational_config_from_json(const json& root, const std::string
     m.read("type", c.map_loss.type);
     m.read("none_threshold", c.map_loss.none_threshold);
     m.read("cycle", c.cycle);
+    m.read_number_list("axis_weights", c.map_loss.axis, 0.0, 100.0);
     m.reject_unknown();
   }
   {
@@ -106,6 +107,8 @@ json relational_config_to_json(const RelationalConfig& c) {
   maps["type"] = c.map_loss.type;
   maps["none_threshold"] = c.map_loss.none_threshold;
   maps["cycle"] = c.cycle;
+  // Written only when set, so that configs without it keep their bytes (and run digests).
+  if (!c.map_loss.axis.empty()) maps["axis_weights"] = c.map_loss.axis;
   json scorer = stage_to_json(c.scorer);
   scorer["channels"] = c.scorer_network.channels;
   scorer["sets"] = c.sets;
@@ -163,6 +166,8 @@ void validate_relational_config(const RelationalConfig& c, const std::string& so
   require(c.total_steps() >= 1, "maps.steps", "and scorer.steps must not both be 0");
   require(c.triplets >= 1 && c.triplets <= 256, "maps.triplets", "must be in [1, 256]");
   require(c.map_loss.leak >= 0 && c.map_loss.type >= 0 && c.cycle >= 0, "maps", "loss weights must be non-negative");
+  require(c.map_loss.axis.empty() || c.map_loss.axis.size() == std::size_t(kRelationalAxes), "maps.axis_weights",
+          "must have one weight per axis (" + std::to_string(kRelationalAxes) + ")");
   require(c.map_loss.none_threshold > 0 && c.map_loss.none_threshold < 1, "maps.none_threshold", "must be in (0, 1)");
   require(c.sets >= 1 && c.sets <= 256, "scorer.sets", "must be in [1, 256]");
   const int nested_limit = 1 + static_cast<int>(c.programs.axes.size());

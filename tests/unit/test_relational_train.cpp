@@ -133,6 +133,16 @@ TEST(RelationalConfigTest, CrossProgramSetsAddAThirdKindOfSet) {
                                                                 RankedSetKind::kNested, RankedSetKind::kCrossProgram}));
 }
 
+TEST(RelationalConfigTest, AxisWeightsReachTheMapLossAndAreWrittenOnlyWhenSet) {
+  RelationalConfig c;
+  c.maps.steps = 1;
+  EXPECT_FALSE(relational_config_to_json(c)["maps"].contains("axis_weights"));
+  c.map_loss.axis = {1, 1, 1, 1, 1, 1, 3, 2.5};
+  const nlohmann::json j = relational_config_to_json(c);
+  EXPECT_EQ(j["maps"]["axis_weights"], nlohmann::json({1, 1, 1, 1, 1, 1, 3, 2.5}));
+  EXPECT_EQ(relational_config_from_json(j, "test").map_loss.axis, c.map_loss.axis);
+}
+
 TEST(RelationalConfigTest, MistakesNameTheFileAndTheKey) {
   const nlohmann::json base = {{"method", "relational"}};
   auto with = [&](const nlohmann::json& patch) {
@@ -144,6 +154,10 @@ TEST(RelationalConfigTest, MistakesNameTheFileAndTheKey) {
   expect_error(with({{"scorer", {{"set_size", 12}}}}), ErrorKind::kUsage, "'scorer.set_size' must be in [2, 8]");
   expect_error(with({{"programs", {{"axes", {0, 9}}}}}), ErrorKind::kUsage, "'programs.axes' must be");
   expect_error(with({{"crop", 4}}), ErrorKind::kUsage, "'crop' must be in");
+  expect_error(with({{"maps", {{"axis_weights", {1, 2}}}}}), ErrorKind::kUsage,
+               "'maps.axis_weights' must have one weight per axis (8)");
+  expect_error(with({{"maps", {{"axis_weights", {1, 1, 1, 1, 1, 1, -1, 1}}}}}), ErrorKind::kUsage,
+               "'maps.axis_weights' must be a non-empty list of numbers in [0, 100]");
   expect_error(with({{"maps", {{"steps", 0}}}, {"scorer", {{"steps", 0}}}}), ErrorKind::kUsage, "must not both be 0");
   expect_error(with({{"network", {{"channels", {16, 20}}}}}), ErrorKind::kUsage, "r.json");
   expect_error([] { relational_config_from_json({{"name", "x"}}, "r.json"); }, ErrorKind::kUsage, "'method'");
