@@ -53,6 +53,9 @@ struct RelationalConfig {
   // METHOD-RELATIONAL.md §3.6 point 5), so that the scorer learns trade-offs across axes, which
   // sets of one program cannot teach it.
   bool cross_program_sets = false;
+  // Weight of the fidelity loss on the no-reference pair score s(X_i, X_j) (METHOD-RELATIONAL.md
+  // §3.7) over the distorted images of each ranked set (i < j, both ≥ 1: the reference unseen).
+  double pair_mode = 0.0;
   std::int64_t checkpoint_every = 100;
 
   std::int64_t total_steps() const { return maps.steps + scorer.steps; }

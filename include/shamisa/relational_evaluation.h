@@ -56,6 +56,9 @@ struct RelationalEvaluation {
   double kendall_tau_monotone = 0.0, kendall_tau_nested = 0.0;
   // The same on the cross-program sets (reference included at rank 0).
   double kendall_tau_cross = 0.0, pairwise_accuracy_cross = 0.0;
+  // The no-reference pair mode (§3.7): s(X_i, X_j) > 0 for the distorted images i < j of each set
+  // (the reference unseen), within-program sets and cross-program sets.
+  double pair_mode_accuracy = 0.0, pair_mode_accuracy_cross = 0.0;
   int pairs = 0, sets = 0, cross_sets = 0;
   nlohmann::ordered_json to_json() const;
 };

@@ -61,6 +61,12 @@ struct RelationalQuality {
 RelationalQuality relational_quality(RelationalScorer& scorer, const torch::Tensor& maps, const torch::Tensor& images,
                                      const torch::Tensor& references);
 
+// The no-reference pair score of METHOD-RELATIONAL.md §3.7, for images A and B [N, 3, H, W] whose
+// maps are maps_ab = G(A, B): s(A, B) = ½ [q(A | B) − q(B | A)], using G(B, A) = −G(A, B). It is
+// anti-symmetric by construction; s > 0 means A is better. [N].
+torch::Tensor relational_pair_score(RelationalScorer& scorer, const torch::Tensor& maps_ab, const torch::Tensor& a,
+                                    const torch::Tensor& b);
+
 // ListMLE (Plackett–Luce) over lists given best first: scores [S, n], row i a list;
 // −Σ_i log(exp(q_i/τ) / Σ_{j≥i} exp(q_j/τ)), averaged over lists.
 torch::Tensor listmle_loss(const torch::Tensor& scores, double temperature);

@@ -201,7 +201,8 @@ int run_relate_eval(const RelateEvalOptions& o) {
             << " (monotone " << e.kendall_tau_monotone << ", nested " << e.kendall_tau_nested
             << ")  pairwise accuracy " << e.pairwise_accuracy << "\ncross-program sets " << e.cross_sets
             << " (ordered by the proxy severity): Kendall tau " << e.kendall_tau_cross << "  pairwise accuracy "
-            << e.pairwise_accuracy_cross << '\n';
+            << e.pairwise_accuracy_cross << "\npair mode, no reference (s(X_i, X_j) over the distorted images of each set): "
+            << "within-program " << e.pair_mode_accuracy << "  cross-program " << e.pair_mode_accuracy_cross << '\n';
   return kExitSuccess;
 }
 

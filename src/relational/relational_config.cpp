@@ -92,6 +92,7 @@ RelationalConfig relational_config_from_json(const json& root, const std::string
     s.read("rnc_temperature", c.rnc_temperature);
     s.read("fidelity", c.fidelity);
     s.read("cross_program_sets", c.cross_program_sets);
+    s.read("pair_mode", c.pair_mode);
     s.read("difference_channel", c.scorer_network.difference_channel);
     s.reject_unknown();
   }
@@ -119,6 +120,7 @@ json relational_config_to_json(const RelationalConfig& c) {
   scorer["fidelity"] = c.fidelity;
   scorer["cross_program_sets"] = c.cross_program_sets;
   scorer["difference_channel"] = c.scorer_network.difference_channel;
+  if (c.pair_mode != 0) scorer["pair_mode"] = c.pair_mode;  // only when set: older configs keep their bytes
   return {{"method", "relational"},
           {"name", c.name},
           {"seed", c.seed},
@@ -175,7 +177,8 @@ void validate_relational_config(const RelationalConfig& c, const std::string& so
           "must be in [2, " + std::to_string(std::min(8, nested_limit)) +
               "] (a nested set adds one new axis per image)");
   require(c.listmle_temperature > 0 && c.rnc_temperature > 0, "scorer", "temperatures must be positive");
-  require(c.rnc >= 0 && c.fidelity >= 0, "scorer", "loss weights must be non-negative");
+  require(c.rnc >= 0 && c.fidelity >= 0 && c.pair_mode >= 0, "scorer", "loss weights must be non-negative");
+  require(c.pair_mode == 0 || c.set_size >= 3, "scorer.pair_mode", "needs set_size >= 3 (two distorted images a set)");
 }
 
 std::vector<RankedSetKind> ranked_set_kinds(const RelationalConfig& c) {

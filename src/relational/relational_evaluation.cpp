@@ -173,17 +173,37 @@ RelationalEvaluation evaluate_relational(RelationalModelFile& model, const std::
     double tau() const { return sets ? tau_sum / sets : std::nan(""); }
     double accuracy() const { return pairs > 0 ? ordered / pairs : std::nan(""); }
   };
+  // The pair score of every two distorted images of set `index`, better first: right when > 0.
+  struct Preferences {
+    double right = 0, pairs = 0;
+    double accuracy() const { return pairs > 0 ? right / pairs : std::nan(""); }
+  };
+  auto add_pair_mode = [&](Preferences& p, const RankedBatch& batch, int index) {
+    for (int i = 1; i < o.set_size; ++i) {
+      const cv::Mat better = tensor_image(batch.images[index * o.set_size + i]);
+      for (int j = i + 1; j < o.set_size; ++j) {
+        p.right += relate(model, better, tensor_image(batch.images[index * o.set_size + j])).score > 0 ? 1 : 0;
+        p.pairs += 1;
+      }
+    }
+  };
   Ranking monotone, nested, cross;
+  Preferences pair_mode, pair_mode_cross;
   for (int first = 0; first < o.sets; first += 2) {
     // Two sets per batch: a monotone one, then a nested one.
     const RankedBatch batch = make_ranked_batch(images, 2, o.set_size, o.crop, o.seed + 1, first / 2, o.programs);
     monotone.add(set_scores(batch, 0));
-    if (first + 1 < o.sets) nested.add(set_scores(batch, 1));
+    add_pair_mode(pair_mode, batch, 0);
+    if (first + 1 < o.sets) {
+      nested.add(set_scores(batch, 1));
+      add_pair_mode(pair_mode, batch, 1);
+    }
   }
   for (int i = 0; i < o.cross_sets; ++i) {
     const RankedBatch batch = make_ranked_batch(images, 1, o.set_size, o.crop, o.seed + 2, i, o.programs,
                                                 {RankedSetKind::kCrossProgram});
     cross.add(set_scores(batch, 0));
+    add_pair_mode(pair_mode_cross, batch, 0);
   }
   out.sets = o.sets;
   out.kendall_tau = (monotone.tau_sum + nested.tau_sum) / o.sets;
@@ -193,6 +213,8 @@ RelationalEvaluation evaluate_relational(RelationalModelFile& model, const std::
   out.cross_sets = o.cross_sets;
   out.kendall_tau_cross = cross.tau();
   out.pairwise_accuracy_cross = cross.accuracy();
+  out.pair_mode_accuracy = pair_mode.accuracy();
+  out.pair_mode_accuracy_cross = pair_mode_cross.accuracy();
   return out;
 }
 
@@ -226,7 +248,9 @@ nlohmann::ordered_json RelationalEvaluation::to_json() const {
           {"pairwise_accuracy", number(pairwise_accuracy)},
           {"cross_sets", cross_sets},
           {"kendall_tau_cross", number(kendall_tau_cross)},
-          {"pairwise_accuracy_cross", number(pairwise_accuracy_cross)}};
+          {"pairwise_accuracy_cross", number(pairwise_accuracy_cross)},
+          {"pair_mode_accuracy", number(pair_mode_accuracy)},
+          {"pair_mode_accuracy_cross", number(pair_mode_accuracy_cross)}};
 }
 
 std::unique_ptr<MetricScorer> make_relational_metric(const std::string& path) {

@@ -64,6 +64,13 @@ RelationalQuality relational_quality(RelationalScorer& scorer, const torch::Tens
   return q;
 }
 
+torch::Tensor relational_pair_score(RelationalScorer& scorer, const torch::Tensor& maps_ab, const torch::Tensor& a,
+                                    const torch::Tensor& b) {
+  const torch::Tensor q_ab = relational_quality(scorer, maps_ab, a, b).q;
+  const torch::Tensor q_ba = relational_quality(scorer, -maps_ab, b, a).q;
+  return 0.5 * (q_ab - q_ba);
+}
+
 torch::Tensor listmle_loss(const torch::Tensor& scores, double temperature) {
   if (scores.dim() != 2 || scores.size(1) < 2) throw_usage_error("ListMLE", "needs lists [S, n] with n >= 2");
   const torch::Tensor x = scores / temperature;

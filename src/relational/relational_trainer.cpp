@@ -64,6 +64,21 @@ json map_step(RelationalState& state, const std::vector<std::string>& images, co
   return line;
 }
 
+// Rows (a, b) of a ranked batch for the pair mode: every pair i < j of the distorted images of each
+// set (ranks 1 ... n - 1), so the better image a is seen without the reference of its set.
+std::pair<torch::Tensor, torch::Tensor> distorted_pairs(int sets, int set_size) {
+  std::vector<std::int64_t> a, b;
+  for (int s = 0; s < sets; ++s) {
+    for (int i = 1; i < set_size; ++i) {
+      for (int j = i + 1; j < set_size; ++j) {
+        a.push_back(std::int64_t(s) * set_size + i);
+        b.push_back(std::int64_t(s) * set_size + j);
+      }
+    }
+  }
+  return {torch::tensor(a, torch::kLong), torch::tensor(b, torch::kLong)};
+}
+
 json scorer_step(RelationalState& state, const std::vector<std::string>& images, const std::string& checkpoint) {
   const RelationalConfig& c = state.config;
   const std::int64_t stage_step = state.step - c.maps.steps;
@@ -71,11 +86,17 @@ json scorer_step(RelationalState& state, const std::vector<std::string>& images,
   const RankedBatch batch = make_ranked_batch(images, c.sets, c.set_size, c.crop, c.seed, state.step, c.programs,
                                                 ranked_set_kinds(c));
   const double data_seconds = seconds_since(data_start);
-  torch::Tensor maps;
+  torch::Tensor maps, pair_a, pair_b, pair_maps;
   {
     torch::NoGradGuard frozen;
     state.model.maps->eval();
     maps = state.model.maps->forward(batch.images, batch.references).maps;
+    if (c.pair_mode > 0) {
+      const auto [a, b] = distorted_pairs(batch.sets, batch.set_size);
+      pair_a = batch.images.index_select(0, a);
+      pair_b = batch.images.index_select(0, b);
+      pair_maps = state.model.maps->forward(pair_a, pair_b).maps;
+    }
   }
   const NamedTensors parameters = state.model.scorer_parameters();
   zero_gradients(parameters);
@@ -85,7 +106,14 @@ json scorer_step(RelationalState& state, const std::vector<std::string>& images,
   const torch::Tensor listmle = listmle_loss(scores, c.listmle_temperature);
   const torch::Tensor rnc = rank_n_contrast_loss(q.embedding.view({batch.sets, batch.set_size, -1}), c.rnc_temperature);
   const torch::Tensor fidelity = fidelity_loss(scores);
-  const torch::Tensor loss = listmle + c.rnc * rnc + c.fidelity * fidelity;
+  torch::Tensor loss = listmle + c.rnc * rnc + c.fidelity * fidelity;
+  // The pair mode: a is better than b; the fidelity loss of the pair score against 0.
+  torch::Tensor pair_fidelity;
+  if (c.pair_mode > 0) {
+    const torch::Tensor s = relational_pair_score(state.model.scorer, pair_maps, pair_a, pair_b);
+    pair_fidelity = fidelity_loss(torch::stack({s, torch::zeros_like(s)}, 1));
+    loss = loss + c.pair_mode * pair_fidelity;
+  }
   loss.backward();
   const double value = loss.item<double>();
   json line = update(parameters, state, c.scorer, stage_step, value, checkpoint);
@@ -95,6 +123,7 @@ json scorer_step(RelationalState& state, const std::vector<std::string>& images,
                {"rnc", rnc.item<double>()},
                {"fidelity", fidelity.item<double>()},
                {"data_seconds", data_seconds}});
+  if (pair_fidelity.defined()) line["pair_fidelity"] = pair_fidelity.item<double>();
   return line;
 }
 

@@ -8,7 +8,7 @@ cat >"$WORK/tiny.json" <<'JSON'
  "network": {"channels": [8, 16]},
  "maps": {"steps": 3, "triplets": 1},
  "scorer": {"steps": 2, "sets": 2, "set_size": 3, "channels": [8], "cross_program_sets": true,
-            "difference_channel": true}}
+            "difference_channel": true, "pair_mode": 0.5}}
 JSON
 
 run train --config "$WORK/tiny.json" --images "$IMAGES" --out "$WORK/a" --threads 1
@@ -19,6 +19,7 @@ s = json.load(open(sys.argv[1]))
 assert s["steps_done"] == 5 and s["total_steps"] == 5 and math.isfinite(s["last_loss"]), s
 lines = [json.loads(l) for l in open(sys.argv[2])]
 assert [l["stage"] for l in lines] == ["maps"] * 3 + ["scorer"] * 2, lines
+assert all(0 < l["pair_fidelity"] < 1 for l in lines[3:]), lines
 PY
 [ -f "$WORK/a/model.safetensors" ] || fail "the run wrote no model file"
 run train --config "$WORK/tiny.json" --images "$IMAGES" --out "$WORK/b" --stop-after 2 --threads 1
@@ -97,6 +98,7 @@ for a in r["axes"]:  # the best tau's IoU is at least the IoU at 0.1, one of the
     assert a["iou"] is None or a["iou"] - 1e-12 <= a["best_iou"] <= 1, a
 assert r["cross_sets"] == 3 and -1 <= r["kendall_tau_cross"] <= 1 and 0 <= r["pairwise_accuracy_cross"] <= 1, r
 assert sum(map(sum, r["type_confusion"])) > 0
+assert 0 <= r["pair_mode_accuracy"] <= 1 and 0 <= r["pair_mode_accuracy_cross"] <= 1, r
 PY
 
 # q(X | REF) as a full-reference metric of `eval` on a small dataset made by `distort dataset`.

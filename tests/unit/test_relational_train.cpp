@@ -103,6 +103,22 @@ TEST(RelationalScorerTest, DifferenceChannelSeesPixelChangesTheMapsMiss) {
   EXPECT_FALSE(torch::equal(d1, d2));
 }
 
+TEST(RelationalScorerTest, PairScoreIsExactlyAntiSymmetricAndZeroForAnImageAgainstItself) {
+  ScorerConfig config;
+  config.difference_channel = true;
+  RelationalScorer scorer(config, 6);
+  torch::manual_seed(6);
+  const torch::Tensor a = torch::rand({2, 3, 24, 24}), b = torch::rand({2, 3, 24, 24});
+  const torch::Tensor g = torch::rand({2, 8, 24, 24}) * 2 - 1;  // stands for G(A, B)
+  const torch::Tensor s_ab = relational_pair_score(scorer, g, a, b);
+  EXPECT_TRUE(torch::equal(relational_pair_score(scorer, -g, b, a), -s_ab));
+  EXPECT_TRUE(torch::equal(relational_pair_score(scorer, torch::zeros_like(g), a, a), torch::zeros({2})));
+  // ½ [q(A | B) − q(B | A)], with G(B, A) = −G(A, B).
+  const torch::Tensor q_ab = relational_quality(scorer, g, a, b).q, q_ba = relational_quality(scorer, -g, b, a).q;
+  EXPECT_TRUE(torch::allclose(s_ab, 0.5 * (q_ab - q_ba), 0, 1e-7));
+  EXPECT_GT(s_ab.abs().min().item<double>(), 0.0);
+}
+
 // ---- the config --------------------------------------------------------------------------
 
 std::string repo_file(const std::string& relative) { return test::test_data("../../" + relative); }
@@ -133,14 +149,18 @@ TEST(RelationalConfigTest, CrossProgramSetsAddAThirdKindOfSet) {
                                                                 RankedSetKind::kNested, RankedSetKind::kCrossProgram}));
 }
 
-TEST(RelationalConfigTest, AxisWeightsReachTheMapLossAndAreWrittenOnlyWhenSet) {
+TEST(RelationalConfigTest, AxisWeightsAndPairModeRoundTripAndAreWrittenOnlyWhenSet) {
   RelationalConfig c;
   c.maps.steps = 1;
   EXPECT_FALSE(relational_config_to_json(c)["maps"].contains("axis_weights"));
+  EXPECT_FALSE(relational_config_to_json(c)["scorer"].contains("pair_mode"));
   c.map_loss.axis = {1, 1, 1, 1, 1, 1, 3, 2.5};
+  c.pair_mode = 0.25;
   const nlohmann::json j = relational_config_to_json(c);
   EXPECT_EQ(j["maps"]["axis_weights"], nlohmann::json({1, 1, 1, 1, 1, 1, 3, 2.5}));
-  EXPECT_EQ(relational_config_from_json(j, "test").map_loss.axis, c.map_loss.axis);
+  const RelationalConfig read = relational_config_from_json(j, "test");
+  EXPECT_EQ(read.map_loss.axis, c.map_loss.axis);
+  EXPECT_EQ(read.pair_mode, 0.25);
 }
 
 TEST(RelationalConfigTest, MistakesNameTheFileAndTheKey) {
@@ -230,6 +250,36 @@ TEST(RelationalTrainer, TinyRunIsFiniteAndResumesBitForBit) {
   EXPECT_EQ(state.moments.size(), 2 * state.model.state().size());
 }
 
+TEST(RelationalTrainer, PairModeAddsTheFidelityOfThePairScoreToStageTwo) {
+  test::TempDir dir;
+  RelationalConfig c = tiny_relational_config();
+  c.pair_mode = 0.5;
+  run_relational_training(c, relational_run_options(dir.path("run")));
+  std::ifstream log(run_log_path(dir.path("run")));
+  std::string line;
+  int scorer_lines = 0;
+  while (std::getline(log, line)) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    if (j.at("stage") != "scorer") {
+      EXPECT_FALSE(j.contains("pair_fidelity"));
+      continue;
+    }
+    ++scorer_lines;
+    const double pair = j.at("pair_fidelity").get<double>();
+    // 1 − sqrt(Φ(s/√2)) lies in (0, 1) whatever the score.
+    EXPECT_GT(pair, 0.0);
+    EXPECT_LT(pair, 1.0);
+    const double expected = j.at("listmle").get<double>() + c.rnc * j.at("rnc").get<double>() +
+                            c.fidelity * j.at("fidelity").get<double>() + c.pair_mode * pair;
+    EXPECT_NEAR(j.at("loss").get<double>(), expected, 1e-5);
+  }
+  EXPECT_EQ(scorer_lines, 2);
+  RelationalConfig too_small = tiny_relational_config();
+  too_small.pair_mode = 1;
+  too_small.set_size = 2;
+  expect_error([&] { validate_relational_config(too_small, "r.json"); }, ErrorKind::kUsage, "scorer.pair_mode");
+}
+
 TEST(RelationalTrainer, StageTwoLeavesTheMapNetworkAlone) {
   test::TempDir dir;
   RelationalConfig c = tiny_relational_config();
@@ -257,6 +307,7 @@ TEST(RelationalTrainer, NewScorerSectionBeforeStageTwoGivesTheFreshRunsBytes) {
   new_scorer.cross_program_sets = true;
   new_scorer.scorer_network.channels = {8, 8};
   new_scorer.listmle_temperature = 0.25;
+  new_scorer.pair_mode = 0.5;
   const TrainRunSummary fresh = run_relational_training(new_scorer, relational_run_options(dir.path("fresh")));
 
   // Stage 1 under the old scorer section, then the rest under the new one.
