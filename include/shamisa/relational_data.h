@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -105,6 +106,10 @@ struct RankedSet {
   std::vector<cv::Mat> targets;  // y(images[j]) = Y(images[j], patch)
   std::vector<ImageProgram> programs;
 };
+// The pairs (i, j) of the no-reference pair mode in a set of n (METHOD-RELATIONAL.md §3.7): every
+// i < j of its distorted images (ranks 1 ... n - 1), the better first, the reference unseen.
+std::vector<std::pair<int, int>> distorted_pairs(int set_size);
+
 // n in [2, 8] (kNested: at most 1 + the number of allowed axes). Usage error otherwise.
 RankedSet make_ranked_set(const cv::Mat& patch, int n, RankedSetKind kind, Rng& rng,
                           const ProgramOptions& options);

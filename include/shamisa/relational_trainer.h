@@ -52,8 +52,8 @@ RelationalState load_relational_checkpoint(const std::string& path);
 // One step at state.step (stage 1 while step < maps.steps, else stage 2): renders its batch from
 // `images`, computes the loss and updates the stage's network with Adam. Returns the log line:
 // "stage", "lr", "loss" and every term ("regression", "leak", "type", "cycle" or "listmle", "rnc",
-// "fidelity", and "pair_fidelity" with scorer.pair_mode), "grad_norm", "data_seconds" (rendering) and "step_seconds". Does not advance
-// state.step. Internal error when the loss or the gradient is not finite.
+// "fidelity", and "pair_fidelity" with scorer.pair_mode), "grad_norm", "data_seconds" (rendering)
+// and "step_seconds". Does not advance state.step. Internal error when the loss or the gradient is not finite.
 nlohmann::json relational_step(RelationalState& state, const std::vector<std::string>& images,
                                const std::string& checkpoint);
 

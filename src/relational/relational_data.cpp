@@ -129,6 +129,14 @@ cv::Mat apply_program(const cv::Mat& patch, const ImageProgram& program) {
   return x;
 }
 
+std::vector<std::pair<int, int>> distorted_pairs(int set_size) {
+  std::vector<std::pair<int, int>> pairs;
+  for (int i = 1; i < set_size; ++i) {
+    for (int j = i + 1; j < set_size; ++j) pairs.emplace_back(i, j);
+  }
+  return pairs;
+}
+
 double program_severity(const ImageProgram& program) {
   double severity = 0.0;
   for (const PlannedEdit& e : program.edits) {

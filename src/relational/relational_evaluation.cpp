@@ -154,8 +154,18 @@ RelationalEvaluation evaluate_relational(RelationalModelFile& model, const std::
     for (int j = 0; j < o.set_size; ++j) q.push_back(quality(tensor_image(batch.images[index * o.set_size + j])));
     return q;
   };
+  // Pairs ordered right (ties count as wrong).
+  struct PairCount {
+    double right = 0, pairs = 0;
+    void add(bool ordered) {
+      right += ordered ? 1 : 0;
+      pairs += 1;
+    }
+    double accuracy() const { return pairs > 0 ? right / pairs : std::nan(""); }
+  };
   struct Ranking {
-    double tau_sum = 0, ordered = 0, pairs = 0;
+    double tau_sum = 0;
+    PairCount order;
     int sets = 0;
     void add(const std::vector<double>& q) {
       std::vector<double> truth;
@@ -164,31 +174,19 @@ RelationalEvaluation evaluate_relational(RelationalModelFile& model, const std::
       tau_sum += std::isfinite(tau) ? tau : 0.0;
       ++sets;
       for (std::size_t i = 0; i < q.size(); ++i) {
-        for (std::size_t j = i + 1; j < q.size(); ++j) {
-          ordered += q[i] > q[j] ? 1 : 0;  // ties count as wrong
-          pairs += 1;
-        }
+        for (std::size_t j = i + 1; j < q.size(); ++j) order.add(q[i] > q[j]);
       }
     }
     double tau() const { return sets ? tau_sum / sets : std::nan(""); }
-    double accuracy() const { return pairs > 0 ? ordered / pairs : std::nan(""); }
+    double accuracy() const { return order.accuracy(); }
   };
   // The pair score of every two distorted images of set `index`, better first: right when > 0.
-  struct Preferences {
-    double right = 0, pairs = 0;
-    double accuracy() const { return pairs > 0 ? right / pairs : std::nan(""); }
-  };
-  auto add_pair_mode = [&](Preferences& p, const RankedBatch& batch, int index) {
-    for (int i = 1; i < o.set_size; ++i) {
-      const cv::Mat better = tensor_image(batch.images[index * o.set_size + i]);
-      for (int j = i + 1; j < o.set_size; ++j) {
-        p.right += relate(model, better, tensor_image(batch.images[index * o.set_size + j])).score > 0 ? 1 : 0;
-        p.pairs += 1;
-      }
-    }
+  auto add_pair_mode = [&](PairCount& count, const RankedBatch& batch, int index) {
+    auto image = [&](int rank) { return tensor_image(batch.images[index * o.set_size + rank]); };
+    for (const auto& [i, j] : distorted_pairs(o.set_size)) count.add(relate(model, image(i), image(j)).score > 0);
   };
   Ranking monotone, nested, cross;
-  Preferences pair_mode, pair_mode_cross;
+  PairCount pair_mode, pair_mode_cross;
   for (int first = 0; first < o.sets; first += 2) {
     // Two sets per batch: a monotone one, then a nested one.
     const RankedBatch batch = make_ranked_batch(images, 2, o.set_size, o.crop, o.seed + 1, first / 2, o.programs);
@@ -209,7 +207,7 @@ RelationalEvaluation evaluate_relational(RelationalModelFile& model, const std::
   out.kendall_tau = (monotone.tau_sum + nested.tau_sum) / o.sets;
   out.kendall_tau_monotone = monotone.tau();
   out.kendall_tau_nested = nested.tau();
-  out.pairwise_accuracy = (monotone.ordered + nested.ordered) / (monotone.pairs + nested.pairs);
+  out.pairwise_accuracy = (monotone.order.right + nested.order.right) / (monotone.order.pairs + nested.order.pairs);
   out.cross_sets = o.cross_sets;
   out.kendall_tau_cross = cross.tau();
   out.pairwise_accuracy_cross = cross.accuracy();

@@ -64,16 +64,13 @@ json map_step(RelationalState& state, const std::vector<std::string>& images, co
   return line;
 }
 
-// Rows (a, b) of a ranked batch for the pair mode: every pair i < j of the distorted images of each
-// set (ranks 1 ... n - 1), so the better image a is seen without the reference of its set.
-std::pair<torch::Tensor, torch::Tensor> distorted_pairs(int sets, int set_size) {
+// Rows (a, b) of a ranked batch for the pair mode: distorted_pairs of every set, a the better.
+std::pair<torch::Tensor, torch::Tensor> distorted_pair_rows(int sets, int set_size) {
   std::vector<std::int64_t> a, b;
   for (int s = 0; s < sets; ++s) {
-    for (int i = 1; i < set_size; ++i) {
-      for (int j = i + 1; j < set_size; ++j) {
-        a.push_back(std::int64_t(s) * set_size + i);
-        b.push_back(std::int64_t(s) * set_size + j);
-      }
+    for (const auto& [i, j] : distorted_pairs(set_size)) {
+      a.push_back(std::int64_t(s) * set_size + i);
+      b.push_back(std::int64_t(s) * set_size + j);
     }
   }
   return {torch::tensor(a, torch::kLong), torch::tensor(b, torch::kLong)};
@@ -92,7 +89,7 @@ json scorer_step(RelationalState& state, const std::vector<std::string>& images,
     state.model.maps->eval();
     maps = state.model.maps->forward(batch.images, batch.references).maps;
     if (c.pair_mode > 0) {
-      const auto [a, b] = distorted_pairs(batch.sets, batch.set_size);
+      const auto [a, b] = distorted_pair_rows(batch.sets, batch.set_size);
       pair_a = batch.images.index_select(0, a);
       pair_b = batch.images.index_select(0, b);
       pair_maps = state.model.maps->forward(pair_a, pair_b).maps;

@@ -313,4 +313,10 @@ TEST(RelationalData, BatchesHoldTripletsDeterministically) {
 }
 
 }  // namespace
+
+TEST(RankedSets, DistortedPairsAreEveryTwoRanksAfterTheReferenceBetterFirst) {
+  EXPECT_EQ(distorted_pairs(5), (std::vector<std::pair<int, int>>{{1, 2}, {1, 3}, {1, 4}, {2, 3}, {2, 4}, {3, 4}}));
+  EXPECT_TRUE(distorted_pairs(2).empty());
+}
+
 }  // namespace shamisa
